@@ -1,0 +1,213 @@
+//! The command line: clap arguments → library calls → rendered output and
+//! an exit status. The only module that prints.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::diagnostics::{Diagnostics, Theme};
+use crate::error::RunError;
+use crate::events::{Input, ReadOptions};
+use crate::report::{self, FailOn};
+use crate::resolve::ParamOverride;
+use crate::source::SourceMap;
+use crate::{AsOf, CheckOptions, Failure};
+
+/// pacta: check commitments and claims against event logs.
+#[derive(Debug, Parser)]
+#[command(name = "pacta", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check rule files against event logs and report every verdict.
+    Check(CheckArgs),
+}
+
+/// Arguments of `pacta check`.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Rule files, or folders of `*.pacta` files.
+    #[arg(required = true, value_name = "RULES")]
+    pub rules: Vec<PathBuf>,
+    /// An event log (JSON Lines, or CSV when named `*.csv`); `-` reads standard input. Repeat to merge logs by time.
+    #[arg(long = "events", short = 'e', value_name = "LOG")]
+    pub events: Vec<PathBuf>,
+    /// Check as of this instant: RFC 3339, a local date-time, a date (its end), or `now`. Default: the last event.
+    #[arg(long, value_name = "TIME")]
+    pub as_of: Option<String>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Verdicts that fail the run (exit 1), comma-separated: statuses and claim verdicts.
+    #[arg(long, value_name = "LIST", default_value = "violated,contradicted")]
+    pub fail_on: String,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Name of the time field in the logs.
+    #[arg(long, default_value = "at", value_name = "FIELD")]
+    pub time_field: String,
+    /// Name of the event-kind field in the logs.
+    #[arg(long, default_value = "event", value_name = "FIELD")]
+    pub kind_field: String,
+    /// Skip and count bad log lines instead of failing.
+    #[arg(long)]
+    pub skip_bad_lines: bool,
+    /// Override a `param` for this run: `--param immediately=3d`.
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+}
+
+/// Report formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people.
+    Text,
+    /// For scripts (section 9 of the design).
+    Json,
+}
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing failed: exit 0.
+    Clean,
+    /// A verdict failed the run: exit 1.
+    Failed,
+    /// The run could not be made: exit 2.
+    Error,
+}
+
+impl Outcome {
+    /// The exit status.
+    pub fn code(self) -> u8 {
+        match self {
+            Outcome::Clean => 0,
+            Outcome::Failed => 1,
+            Outcome::Error => 2,
+        }
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Outcome {
+    match cli.command {
+        Command::Check(args) => check(args),
+    }
+}
+
+fn theme() -> Theme {
+    use std::io::IsTerminal as _;
+    if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+        || !std::io::stderr().is_terminal()
+    {
+        Theme::Plain
+    } else {
+        Theme::Colour
+    }
+}
+
+/// Prints diagnostics to standard error.
+fn report_failure(sources: &SourceMap, diags: &Diagnostics) -> Outcome {
+    let text = diags.render(sources, theme());
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes());
+    let n = diags.len();
+    if n > 1 {
+        let _ = writeln!(err, "error: {n} problems found; no report was made");
+    }
+    Outcome::Error
+}
+
+fn input_error(message: String, help: &str) -> Outcome {
+    let mut d = Diagnostics::new();
+    d.push(RunError::Input {
+        message,
+        help: help.to_string(),
+    });
+    report_failure(&SourceMap::new(), &d)
+}
+
+fn check(args: CheckArgs) -> Outcome {
+    let fail_on = match FailOn::parse(&args.fail_on) {
+        Ok(f) => f,
+        Err(e) => {
+            return input_error(
+                format!("`--fail-on {}`: {e}", args.fail_on),
+                "list statuses (`violated`, `pending`, `inactive`, `expired`, `cancelled`, `fulfilled`) and verdicts (`contradicted`, `unverifiable`, `consistent`), comma-separated",
+            );
+        }
+    };
+    let mut params = Vec::new();
+    for p in &args.params {
+        let Some((name, value)) = p.split_once('=') else {
+            return input_error(
+                format!("`--param {p}` needs the form NAME=VALUE"),
+                "e.g. `--param immediately=3d`",
+            );
+        };
+        let Some(value) = crate::syntax::parse_param_value(value) else {
+            return input_error(
+                format!("`--param {p}`: `{value}` is not a duration, time or number"),
+                "write a value as in a rule file: `3d`, `2 business days`, `2025-06-01`, `1000`",
+            );
+        };
+        params.push(ParamOverride {
+            name: name.trim().to_string(),
+            value,
+        });
+    }
+    let opts = CheckOptions {
+        as_of: match args.as_of.as_deref() {
+            None => AsOf::LastEvent,
+            Some("now") => AsOf::Now,
+            Some(t) => AsOf::At(t.to_string()),
+        },
+        read: ReadOptions {
+            time_field: args.time_field.clone(),
+            kind_field: args.kind_field.clone(),
+            skip_bad_lines: args.skip_bad_lines,
+        },
+        params,
+    };
+    let logs: Vec<Input> = args.events.iter().map(|p| Input::from_arg(p)).collect();
+    let run = match crate::check(&args.rules, &logs, &opts) {
+        Ok(run) => run,
+        Err(Failure { sources, diags }) => return report_failure(&sources, &diags),
+    };
+    let text = match args.format {
+        Format::Text => report::text::render(&run),
+        Format::Json => report::json::render(&run),
+    };
+    if let Some(path) = &args.output {
+        if let Err(e) = std::fs::write(path, text.as_bytes()) {
+            return input_error(
+                format!("cannot write `{}`: {e}", crate::load::display(path)),
+                "check the folder exists and is writable",
+            );
+        }
+    } else {
+        let mut out = std::io::stdout().lock();
+        // A closed pipe (`pacta check … | head`) is not an error of the check.
+        if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                return input_error(
+                    format!("cannot write the report: {e}"),
+                    "check standard output",
+                );
+            }
+        }
+    }
+    if fail_on.fails(&run) {
+        Outcome::Failed
+    } else {
+        Outcome::Clean
+    }
+}

@@ -1,0 +1,112 @@
+//! CSV logs: a header row names the columns (`at`, `event`, fields).
+
+use std::io::Read;
+
+use super::value::{self, Fields, Raw};
+use super::{LineError, Reader};
+use crate::error::RunError;
+
+struct Row<'a> {
+    headers: &'a [String],
+    cells: Vec<&'a str>,
+}
+
+impl Fields for Row<'_> {
+    fn get(&self, path: &str) -> Option<Raw<'_>> {
+        let i = self.headers.iter().position(|h| h == path)?;
+        self.cells.get(i).map(|s| Raw::Text(s))
+    }
+}
+
+impl Reader<'_> {
+    pub(super) fn read_csv(&mut self, input: impl Read) -> Result<(), RunError> {
+        let mut rdr = ::csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(false)
+            .from_reader(input);
+        let headers: Vec<String> = match rdr.byte_headers() {
+            Ok(h) => h
+                .iter()
+                .enumerate()
+                .map(|(i, b)| {
+                    let s = String::from_utf8_lossy(b).trim().to_string();
+                    if i == 0 {
+                        s.trim_start_matches('\u{feff}').to_string()
+                    } else {
+                        s
+                    }
+                })
+                .collect(),
+            Err(e) => {
+                return Err(RunError::Log {
+                    file: self.file.clone(),
+                    line: 1,
+                    message: format!("cannot read the CSV header: {e}"),
+                    help: "the first row names the columns: `at,event,…`".into(),
+                });
+            }
+        };
+        let mut record = ::csv::ByteRecord::new();
+        loop {
+            let line = rdr.position().line();
+            match rdr.read_byte_record(&mut record) {
+                Ok(false) => break,
+                Ok(true) => {
+                    let line = record.position().map_or(line, |p| p.line());
+                    if record.iter().all(|c| c.is_empty()) {
+                        continue;
+                    }
+                    let mut cells = Vec::with_capacity(record.len());
+                    let mut bad = None;
+                    for (i, c) in record.iter().enumerate() {
+                        match std::str::from_utf8(c) {
+                            Ok(s) => cells.push(s),
+                            Err(_) => {
+                                bad = Some(i);
+                                break;
+                            }
+                        }
+                    }
+                    if let Some(i) = bad {
+                        let col = headers.get(i).map_or("?", String::as_str);
+                        self.bad_line(
+                            line,
+                            LineError::new(
+                                format!("column `{col}`: not UTF-8"),
+                                "logs must be UTF-8 text",
+                            ),
+                        )?;
+                        continue;
+                    }
+                    let row = Row {
+                        headers: &headers,
+                        cells,
+                    };
+                    match value::record(&row, self.model, self.opts) {
+                        Ok(rec) => self.accept(line, rec),
+                        Err(e) => self.bad_line(line, e)?,
+                    }
+                }
+                Err(e) => {
+                    let line = e.position().map_or(line, |p| p.line());
+                    let msg = match e.kind() {
+                        ::csv::ErrorKind::UnequalLengths {
+                            expected_len, len, ..
+                        } => {
+                            format!("expected {expected_len} columns as in the header, found {len}")
+                        }
+                        _ => format!("invalid CSV: {e}"),
+                    };
+                    self.bad_line(
+                        line,
+                        LineError::new(msg, "each row has one cell per header column"),
+                    )?;
+                    if !matches!(e.kind(), ::csv::ErrorKind::UnequalLengths { .. }) {
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}

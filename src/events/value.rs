@@ -1,0 +1,383 @@
+//! One log record (a JSON object or a CSV row) → a typed event or claim.
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use jiff::civil::DateTime;
+use rust_decimal::Decimal;
+
+use super::{LineError, ReadOptions};
+use crate::model::{Claim, ClaimTime, FieldType, KindIdx, Model, Origin, Says, Status, Value};
+use crate::source::{LogId, LogRef};
+
+/// A field's raw value, before typing.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Raw<'a> {
+    /// From JSON.
+    Json(&'a serde_json::Value),
+    /// From a CSV cell.
+    Text(&'a str),
+}
+
+/// A record's fields by name (`a.b` for nested JSON).
+pub(crate) trait Fields {
+    fn get(&self, path: &str) -> Option<Raw<'_>>;
+}
+
+/// A typed record.
+pub(crate) struct Record {
+    pub at: Timestamp,
+    pub body: Body,
+}
+
+/// What a record holds.
+pub(crate) enum Body {
+    Event {
+        kind: KindIdx,
+        values: Box<[Value]>,
+        source: Option<Arc<str>>,
+    },
+    Claim(Box<Claim>),
+    Ignored(String),
+}
+
+/// Types one record against the model.
+pub(crate) fn record(
+    fields: &impl Fields,
+    model: &Model,
+    opts: &ReadOptions,
+) -> Result<Record, LineError> {
+    let kind_name = match fields.get(&opts.kind_field) {
+        Some(Raw::Json(serde_json::Value::String(s))) => s.clone(),
+        Some(Raw::Text(s)) if !s.is_empty() => s.to_string(),
+        Some(other) => {
+            return Err(LineError::new(
+                format!(
+                    "`{}`: expected the event kind as a string, found {}",
+                    opts.kind_field,
+                    describe(other)
+                ),
+                "each line names its kind, e.g. `\"event\": \"order_paid\"`",
+            ));
+        }
+        None => {
+            return Err(LineError::new(
+                format!("missing field `{}` (the event kind)", opts.kind_field),
+                format!(
+                    "each line needs a kind; use `--kind-field` if your log calls it something else than `{}`",
+                    opts.kind_field
+                ),
+            ));
+        }
+    };
+    let at = match fields.get(&opts.time_field) {
+        Some(raw) => parse_time(raw, model).map_err(|found| {
+            LineError::new(
+                format!("`{}`: expected an RFC 3339 time or a local date-time, found {found}", opts.time_field),
+                format!("write e.g. `2025-05-25T18:00:00+03:00`, or `2025-05-25T18:00` for local time in `{}`", model.zone.name),
+            )
+        })?,
+        None => {
+            return Err(LineError::new(
+                format!("missing field `{}` (the event time)", opts.time_field),
+                format!("each line needs a time; use `--time-field` if your log calls it something else than `{}`", opts.time_field),
+            ));
+        }
+    };
+    if kind_name == "claim" {
+        return Ok(Record {
+            at,
+            body: Body::Claim(Box::new(claim(fields, model, at)?)),
+        });
+    }
+    let Some(kind) = model.kind(&kind_name) else {
+        return Ok(Record {
+            at,
+            body: Body::Ignored(kind_name),
+        });
+    };
+    let Some(k) = model.kinds.get(kind) else {
+        return Ok(Record {
+            at,
+            body: Body::Ignored(kind_name),
+        });
+    };
+    let mut values = Vec::with_capacity(k.fields.len());
+    for f in &k.fields {
+        let raw = fields.get(&f.name).filter(|r| !is_null(r)).ok_or_else(|| {
+            LineError::new(
+                format!("`{}` event: missing field `{}` (declared `{}`)", k.name, f.name, f.ty.name()),
+                format!("every declared field of `{}` must be present; use `a.b` in the declaration for a nested field", k.name),
+            )
+        })?;
+        let v = typed(raw, f.ty, model).map_err(|found| {
+            LineError::new(
+                format!(
+                    "`{}` event: field `{}`: expected {}, found {found}",
+                    k.name,
+                    f.name,
+                    expected(f.ty)
+                ),
+                hint(f.ty, model),
+            )
+        })?;
+        values.push(v);
+    }
+    let source = match fields.get("source") {
+        Some(Raw::Json(serde_json::Value::String(s))) => Some(Arc::from(s.as_str())),
+        Some(Raw::Text(s)) if !s.is_empty() => Some(Arc::from(s)),
+        _ => None,
+    };
+    Ok(Record {
+        at,
+        body: Body::Event {
+            kind,
+            values: values.into_boxed_slice(),
+            source,
+        },
+    })
+}
+
+fn is_null(r: &Raw<'_>) -> bool {
+    matches!(r, Raw::Json(serde_json::Value::Null) | Raw::Text(""))
+}
+
+fn describe(r: Raw<'_>) -> String {
+    match r {
+        Raw::Json(v) => match v {
+            serde_json::Value::Null => "null".into(),
+            serde_json::Value::Bool(b) => format!("`{b}`"),
+            serde_json::Value::Number(n) => format!("the number `{n}`"),
+            serde_json::Value::String(s) => format!("`\"{}\"`", shorten(s)),
+            serde_json::Value::Array(_) => "an array".into(),
+            serde_json::Value::Object(_) => "an object".into(),
+        },
+        Raw::Text(s) => format!("`{}`", shorten(s)),
+    }
+}
+
+fn shorten(s: &str) -> String {
+    if s.chars().count() > 40 {
+        let head: String = s.chars().take(40).collect();
+        format!("{head}…")
+    } else {
+        s.to_string()
+    }
+}
+
+fn expected(ty: FieldType) -> &'static str {
+    match ty {
+        FieldType::Party => "a declared party",
+        FieldType::Id => "an id (string or whole number)",
+        FieldType::Text => "a string",
+        FieldType::Int => "a whole number",
+        FieldType::Number => "a number",
+        FieldType::Bool => "`true` or `false`",
+        FieldType::Time => "an RFC 3339 time",
+    }
+}
+
+fn hint(ty: FieldType, model: &Model) -> String {
+    match ty {
+        FieldType::Party => {
+            let ids: Vec<String> = model
+                .parties
+                .iter()
+                .map(|p| format!("`{}`", p.id))
+                .collect();
+            format!("parties are {}", ids.join(", "))
+        }
+        FieldType::Int => "whole numbers from -9223372036854775808 to 9223372036854775807".into(),
+        FieldType::Number => "numbers are read exactly, up to 28 significant digits".into(),
+        _ => "fix the value or the field's declared type".into(),
+    }
+}
+
+/// Types a raw value; on failure returns a description of what was found.
+fn typed(raw: Raw<'_>, ty: FieldType, model: &Model) -> Result<Value, String> {
+    let text = match raw {
+        Raw::Json(serde_json::Value::String(s)) => Some(s.as_str()),
+        Raw::Text(s) => Some(s),
+        _ => None,
+    };
+    let number = match raw {
+        Raw::Json(serde_json::Value::Number(n)) => Some(n.to_string()),
+        Raw::Text(s) => Some(s.trim().to_string()),
+        _ => None,
+    };
+    let bad = || describe(raw);
+    Ok(match ty {
+        FieldType::Party => {
+            let s = text.ok_or_else(bad)?;
+            if model.has_party(s) {
+                Value::Party(Arc::from(s))
+            } else {
+                return Err(format!("the undeclared party `{}`", shorten(s)));
+            }
+        }
+        FieldType::Id => match raw {
+            Raw::Json(serde_json::Value::Number(n)) if n.is_i64() || n.is_u64() => {
+                Value::Str(Arc::from(n.to_string()))
+            }
+            _ => Value::Str(Arc::from(text.ok_or_else(bad)?)),
+        },
+        FieldType::Text => Value::Str(Arc::from(text.ok_or_else(bad)?)),
+        FieldType::Int => {
+            let n = number.ok_or_else(bad)?;
+            Value::Int(n.parse::<i64>().map_err(|_| bad())?)
+        }
+        FieldType::Number => {
+            let n = number.ok_or_else(bad)?;
+            Value::Number(parse_decimal(&n).ok_or_else(bad)?)
+        }
+        FieldType::Bool => match raw {
+            Raw::Json(serde_json::Value::Bool(b)) => Value::Bool(*b),
+            Raw::Text("true") => Value::Bool(true),
+            Raw::Text("false") => Value::Bool(false),
+            _ => return Err(bad()),
+        },
+        FieldType::Time => Value::Time(parse_time(raw, model)?),
+    })
+}
+
+/// Parses a decimal exactly (`100.1`, `1e3`, `-2.50`).
+pub(crate) fn parse_decimal(s: &str) -> Option<Decimal> {
+    if s.contains(['e', 'E']) {
+        Decimal::from_scientific(s).ok()
+    } else {
+        Decimal::from_str(s).ok()
+    }
+}
+
+/// Parses a log time: RFC 3339, or a local date-time in the model's zone.
+pub(crate) fn parse_time(raw: Raw<'_>, model: &Model) -> Result<Timestamp, String> {
+    let s = match raw {
+        Raw::Json(serde_json::Value::String(s)) => s.as_str(),
+        Raw::Text(s) => s,
+        other => return Err(describe(other)),
+    };
+    let s = s.trim();
+    if let Ok(t) = Timestamp::from_str(s) {
+        return Ok(t);
+    }
+    // A local date-time: `2025-05-25T18:00[:00]` or with a space.
+    let has_clock = s.len() > 10
+        && s.as_bytes()
+            .get(10)
+            .is_some_and(|b| *b == b'T' || *b == b' ');
+    if has_clock && !s.ends_with('Z') && !s.get(11..).is_some_and(|t| t.contains(['+', '-'])) {
+        let normal = s.replacen(' ', "T", 1);
+        if let Ok(dt) = DateTime::from_str(&normal) {
+            if let Ok(z) = dt.to_zoned_datetime(model.zone.tz.clone()) {
+                return Ok(z.timestamp());
+            }
+        }
+    }
+    Err(format!("`{}`", shorten(s)))
+}
+
+/// A claim line: `by`, `about`, `says`, optional `text`, `source`.
+fn claim(fields: &impl Fields, model: &Model, at: Timestamp) -> Result<Claim, LineError> {
+    let text_field = |name: &str| -> Option<String> {
+        match fields.get(name) {
+            Some(Raw::Json(serde_json::Value::String(s))) => Some(s.clone()),
+            Some(Raw::Text(s)) if !s.is_empty() => Some(s.to_string()),
+            _ => None,
+        }
+    };
+    let need = |name: &str, what: &str| {
+        text_field(name).ok_or_else(|| {
+            LineError::new(
+                format!("`claim` line: missing or non-string field `{name}`"),
+                format!("a claim line has `by` (a party), `about` (a commitment id, optionally with `[var: value]`) and `says` (a status); `{name}` is {what}"),
+            )
+        })
+    };
+    let by = need("by", "the party that made the claim")?;
+    if !model.has_party(&by) {
+        return Err(LineError::new(
+            format!(
+                "`claim` line: field `by`: the undeclared party `{}`",
+                shorten(&by)
+            ),
+            hint(FieldType::Party, model),
+        ));
+    }
+    let about = need("about", "the commitment the claim is about")?;
+    let says_word = need("says", "the claimed status")?;
+    let Some(status) = Status::from_name(says_word.trim()) else {
+        return Err(LineError::new(
+            format!(
+                "`claim` line: field `says`: `{}` is not a status",
+                shorten(&says_word)
+            ),
+            "statuses are `inactive`, `pending`, `fulfilled`, `violated`, `cancelled` and `expired`",
+        ));
+    };
+    let says = match parse_about(&about, model) {
+        Some((commitment, bindings)) => Says::Status {
+            commitment,
+            bindings,
+            status,
+        },
+        None => Says::Unknown {
+            about: about.clone(),
+            status,
+        },
+    };
+    Ok(Claim {
+        id: String::new(),
+        title: text_field("text"),
+        by,
+        at: ClaimTime {
+            judged_at: at,
+            day: None,
+        },
+        source: text_field("source"),
+        says,
+        origin: Origin::Log(LogRef {
+            log: LogId(0),
+            line: 0,
+        }),
+    })
+}
+
+/// `id` or `id[var: value, …]` → the commitment and its instance's
+/// bindings (`None` bindings when they do not name an instance).
+fn parse_about(about: &str, model: &Model) -> Option<(usize, Option<Vec<Value>>)> {
+    let about = about.trim();
+    let (id, rest) = match about.find('[') {
+        Some(i) => (about.get(..i)?.trim(), about.get(i..)),
+        None => (about, None),
+    };
+    let idx = model.commitment(id)?;
+    let c = model.commitments.get(idx)?;
+    let inner = match rest {
+        None => "",
+        Some(r) => r.strip_prefix('[')?.strip_suffix(']')?,
+    };
+    let mut values: Vec<Option<Value>> = vec![None; c.vars.len()];
+    for part in inner.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let Some((k, v)) = part.split_once(':').or_else(|| part.split_once('=')) else {
+            return Some((idx, None));
+        };
+        let v = v.trim().trim_matches('"');
+        let Some(i) = c.vars.iter().position(|var| var.name == k.trim()) else {
+            return Some((idx, None));
+        };
+        let Some(var) = c.vars.get(i) else {
+            return Some((idx, None));
+        };
+        let Ok(val) = typed(Raw::Text(v), var.ty, model) else {
+            return Some((idx, None));
+        };
+        if let Some(slot) = values.get_mut(i) {
+            *slot = Some(val);
+        }
+    }
+    if values.iter().any(Option::is_none) {
+        return Some((idx, None));
+    }
+    Some((idx, Some(values.into_iter().flatten().collect())))
+}

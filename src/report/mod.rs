@@ -1,0 +1,188 @@
+//! Reports: an [`crate::Checked`] run → text a person reads or JSON a
+//! script reads. Deterministic: lists are sorted by id then bindings, times
+//! are printed in the rules' zone with their offset, nothing depends on the
+//! clock or the machine.
+
+pub mod json;
+pub mod text;
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+
+use crate::Checked;
+use crate::eval::{Instance, Verdict};
+use crate::model::{Bound, Commitment, Model, Status, Value, Zone};
+
+/// The verdicts that fail a run (exit status 1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FailOn {
+    /// Commitment statuses that fail.
+    pub statuses: Vec<Status>,
+    /// Claim verdicts that fail.
+    pub verdicts: Vec<Verdict>,
+}
+
+impl Default for FailOn {
+    fn default() -> Self {
+        FailOn {
+            statuses: vec![Status::Violated],
+            verdicts: vec![Verdict::Contradicted],
+        }
+    }
+}
+
+impl FailOn {
+    /// Parses `violated,contradicted,pending`; an empty list fails nothing.
+    pub fn parse(list: &str) -> Result<FailOn, String> {
+        let mut f = FailOn {
+            statuses: Vec::new(),
+            verdicts: Vec::new(),
+        };
+        for word in list.split(',').map(str::trim).filter(|w| !w.is_empty()) {
+            if let Some(s) = Status::from_name(word) {
+                f.statuses.push(s);
+            } else if let Some(v) = [
+                Verdict::Consistent,
+                Verdict::Contradicted,
+                Verdict::Unverifiable,
+            ]
+            .into_iter()
+            .find(|v| v.name() == word)
+            {
+                f.verdicts.push(v);
+            } else {
+                return Err(format!("`{word}` is not a status or a verdict"));
+            }
+        }
+        Ok(f)
+    }
+
+    /// True when some verdict of the run is in the set.
+    pub fn fails(&self, run: &Checked) -> bool {
+        let as_of = run.eval.as_of;
+        run.eval
+            .commitments
+            .iter()
+            .flat_map(|c| &c.list)
+            .any(|i| self.statuses.contains(&i.status_at(as_of)))
+            || run
+                .eval
+                .claims
+                .iter()
+                .any(|c| self.verdicts.contains(&c.verdict))
+    }
+}
+
+/// An instant in the report's zone: `2025-05-25T18:00:00+03:00`.
+pub fn fmt_time(t: Timestamp, zone: &Zone) -> String {
+    if t == Timestamp::MIN || t == Timestamp::MAX {
+        return if t == Timestamp::MIN {
+            "the beginning".into()
+        } else {
+            "the end of time".into()
+        };
+    }
+    let z = t.to_zoned_datetime(zone.tz.clone());
+    let base = z.strftime("%Y-%m-%dT%H:%M:%S").to_string();
+    let frac = if z.subsec_nanosecond() != 0 {
+        let s = format!(".{:09}", z.subsec_nanosecond());
+        s.trim_end_matches('0').to_string()
+    } else {
+        String::new()
+    };
+    let off = z.strftime("%:z").to_string();
+    let off = if off == "+00:00" && zone.name == "UTC" {
+        "Z".to_string()
+    } else {
+        off
+    };
+    format!("{base}{frac}{off}")
+}
+
+/// A deadline for people: a day's end reads "end of 2025-05-25".
+pub fn fmt_bound(b: Bound, zone: &Zone) -> String {
+    match b.day {
+        Some(d) => format!("end of {d} ({})", fmt_time(b.at, zone)),
+        None => fmt_time(b.at, zone),
+    }
+}
+
+/// `order=A1, item=7` for an instance; empty without bindings.
+pub fn fmt_bindings(c: &Commitment, values: &[Value]) -> String {
+    c.vars
+        .iter()
+        .zip(values)
+        .map(|(v, x)| format!("{}={}", v.name, x))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `memorandum_ru` or `order_sla[order=A1]`.
+pub fn instance_name(c: &Commitment, values: &[Value]) -> String {
+    if values.is_empty() {
+        c.id.clone()
+    } else {
+        format!("{}[{}]", c.id, fmt_bindings(c, values))
+    }
+}
+
+/// Counts of instances by status and claims by verdict.
+#[derive(Clone, Debug, Default)]
+pub struct Summary {
+    /// Instances by status (every status present, zero or not).
+    pub statuses: BTreeMap<&'static str, u64>,
+    /// Claims by verdict.
+    pub verdicts: BTreeMap<&'static str, u64>,
+}
+
+/// Counts the run's verdicts.
+pub fn summary(run: &Checked) -> Summary {
+    let mut s = Summary::default();
+    for st in Status::ALL {
+        s.statuses.insert(st.name(), 0);
+    }
+    for v in [
+        Verdict::Consistent,
+        Verdict::Contradicted,
+        Verdict::Unverifiable,
+    ] {
+        s.verdicts.insert(v.name(), 0);
+    }
+    for i in run.eval.commitments.iter().flat_map(|c| &c.list) {
+        *s.statuses
+            .entry(i.status_at(run.eval.as_of).name())
+            .or_insert(0) += 1;
+    }
+    for c in &run.eval.claims {
+        *s.verdicts.entry(c.verdict.name()).or_insert(0) += 1;
+    }
+    s
+}
+
+/// Commitments in report order (by id), each with its instances (by bindings).
+pub fn sorted_commitments(run: &Checked) -> Vec<(&Commitment, &Instance)> {
+    let mut out: Vec<(&Commitment, &Instance)> = run
+        .model
+        .commitments
+        .iter()
+        .zip(&run.eval.commitments)
+        .flat_map(|(c, insts)| insts.list.iter().map(move |i| (c, i)))
+        .collect();
+    out.sort_by(|a, b| {
+        a.0.id
+            .cmp(&b.0.id)
+            .then_with(|| a.1.bindings.cmp(&b.1.bindings))
+    });
+    out
+}
+
+/// The display name of a party.
+pub fn party_name<'m>(model: &'m Model, id: &'m str) -> &'m str {
+    model
+        .parties
+        .iter()
+        .find(|p| p.id == id)
+        .and_then(|p| p.name.as_deref())
+        .unwrap_or(id)
+}

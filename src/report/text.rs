@@ -1,0 +1,325 @@
+//! The human report: verdicts grouped by status, each with its rule, its
+//! trigger, deadline and deciding events (`file:line`), then claims,
+//! disputes and a summary.
+
+use std::fmt::Write as _;
+
+use super::{fmt_bound, fmt_time, instance_name, sorted_commitments, summary};
+use crate::Checked;
+use crate::eval::{ClaimVerdict, Evidence, Instance, Item, Verdict};
+use crate::model::{Commitment, Origin, Says, Status, Window};
+
+/// Renders the text report.
+pub fn render(run: &Checked) -> String {
+    let mut out = String::new();
+    let zone = &run.model.zone;
+    let as_of = run.eval.as_of;
+    let _ = writeln!(
+        out,
+        "pacta check as of {} ({})",
+        fmt_time(as_of, zone),
+        zone.name
+    );
+    let _ = writeln!(out, "{}", log_line(run));
+    let rows = sorted_commitments(run);
+    for status in Status::ALL {
+        let group: Vec<_> = rows
+            .iter()
+            .filter(|(_, i)| i.status_at(as_of) == status)
+            .collect();
+        if group.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\n{} ({})", status.name().to_uppercase(), group.len());
+        for (c, i) in group {
+            render_instance(&mut out, run, c, i, status);
+        }
+    }
+    if !run.eval.claims.is_empty() {
+        let _ = writeln!(out, "\nCLAIMS ({})", run.eval.claims.len());
+        for v in &run.eval.claims {
+            render_claim(&mut out, run, v);
+        }
+    }
+    if !run.eval.disputes.is_empty() {
+        let _ = writeln!(out, "\nDISPUTES ({})", run.eval.disputes.len());
+        for d in &run.eval.disputes {
+            let side = match &d.supported {
+                Some(s) => format!("the evidence supports `{s}`"),
+                None => "the evidence supports neither".to_string(),
+            };
+            let _ = writeln!(out, "  `{}` vs `{}`: {side}", d.a, d.b);
+        }
+    }
+    let s = summary(run);
+    let counts = |m: &std::collections::BTreeMap<&'static str, u64>, order: &[&str]| -> String {
+        let parts: Vec<String> = order
+            .iter()
+            .filter_map(|k| m.get(k).filter(|n| **n > 0).map(|n| format!("{n} {k}")))
+            .collect();
+        if parts.is_empty() {
+            "none".to_string()
+        } else {
+            parts.join(", ")
+        }
+    };
+    let status_order: Vec<&str> = Status::ALL.iter().map(|s| s.name()).collect();
+    let _ = writeln!(out, "\nSUMMARY");
+    let _ = writeln!(out, "  commitments: {}", counts(&s.statuses, &status_order));
+    let _ = writeln!(
+        out,
+        "  claims: {}",
+        counts(&s.verdicts, &["contradicted", "consistent", "unverifiable"])
+    );
+    out
+}
+
+fn log_line(run: &Checked) -> String {
+    let log = &run.log;
+    let mut parts = vec![format!(
+        "{} log line{} read, {} event{} of declared kinds, {} claim{} from logs",
+        log.lines,
+        plural(log.lines),
+        log.events.len(),
+        plural(log.events.len() as u64),
+        log.claims.len(),
+        plural(log.claims.len() as u64)
+    )];
+    if !log.ignored.is_empty() {
+        let total: u64 = log.ignored.values().sum();
+        let kinds: Vec<String> = log
+            .ignored
+            .iter()
+            .map(|(k, n)| format!("{k}: {n}"))
+            .collect();
+        parts.push(format!(
+            "{total} of undeclared kinds ignored ({})",
+            kinds.join(", ")
+        ));
+    }
+    if log.skipped > 0 {
+        let first = log
+            .first_skipped
+            .as_ref()
+            .map(|(r, m)| format!("; first at {}: {m}", run.sources.log_ref(*r)))
+            .unwrap_or_default();
+        parts.push(format!(
+            "{} bad line{} skipped{first}",
+            log.skipped,
+            plural(log.skipped)
+        ));
+    }
+    let after = log.events.iter().filter(|e| e.at > run.eval.as_of).count();
+    if after > 0 {
+        parts.push(format!(
+            "{after} event{} after the as-of not counted",
+            plural(after as u64)
+        ));
+    }
+    parts.join("; ")
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn render_instance(out: &mut String, run: &Checked, c: &Commitment, i: &Instance, status: Status) {
+    let zone = &run.model.zone;
+    let title = c
+        .title
+        .as_deref()
+        .map(|t| format!("  {t}"))
+        .unwrap_or_default();
+    let _ = writeln!(out, "  {}{title}", instance_name(c, &i.bindings));
+    let parties = match &c.creditor {
+        Some(to) => format!("by {} to {to}", c.debtor),
+        None => format!("by {}", c.debtor),
+    };
+    let _ = writeln!(
+        out,
+        "    rule      {} ({parties})",
+        run.sources.location(c.span)
+    );
+    if i.from_start {
+        let _ = writeln!(out, "    in force  from the start");
+    } else if let Some(t) = i.trigger {
+        let _ = writeln!(out, "    in force  {}", fmt_time(t.at, zone));
+    }
+    if let Some(o) = i.opens {
+        let _ = writeln!(out, "    opens     {}", fmt_time(o, zone));
+    }
+    if let Some(d) = i.deadline {
+        let how = match &c.window {
+            Window::Within {
+                duration,
+                before: false,
+            } => format!(" (within {duration})"),
+            Window::Within {
+                duration,
+                before: true,
+            } => format!(" (looks back {duration})"),
+            _ => String::new(),
+        };
+        let _ = writeln!(out, "    deadline  {}{how}", fmt_bound(d, zone));
+    } else if matches!(c.window, Window::Open)
+        && !matches!(status, Status::Inactive | Status::Expired)
+    {
+        let _ = writeln!(out, "    deadline  none");
+    }
+    if let Some(p) = i.progress {
+        let _ = writeln!(
+            out,
+            "    progress  {} of {}",
+            p.value.normalize(),
+            p.target.normalize()
+        );
+    }
+    match status {
+        Status::Fulfilled | Status::Violated | Status::Cancelled => {
+            if let Some(d) = i.decision {
+                let _ = writeln!(out, "    {:<9} {}", status.name(), fmt_time(d.at.at, zone));
+            }
+        }
+        Status::Expired => {
+            if let Some(m) = i.expired {
+                let _ = writeln!(out, "    expired   {}", fmt_time(m.at, zone));
+            }
+        }
+        _ => {}
+    }
+    if let Some(l) = i.late {
+        let _ = writeln!(out, "    late      fulfilled late at {}", fmt_time(l, zone));
+    }
+    for (n, e) in i.evidence.iter().enumerate() {
+        let head = if n == 0 { "evidence" } else { "" };
+        let _ = writeln!(out, "    {head:<9} {}", evidence_line(run, e));
+    }
+}
+
+/// One line of evidence: role, what, when, where.
+pub fn evidence_line(run: &Checked, e: &Evidence) -> String {
+    let zone = &run.model.zone;
+    let at = fmt_time(e.at, zone);
+    let what = match &e.item {
+        Item::Event {
+            origin,
+            kind,
+            source,
+        } => {
+            let kind = run.model.kinds.get(*kind).map_or("?", |k| k.name.as_str());
+            let src = source
+                .as_deref()
+                .map(|s| format!(" source: \"{}\"", shorten(s, 100)))
+                .unwrap_or_default();
+            format!("{} at {at} ({}){src}", kind, run.sources.log_ref(*origin))
+        }
+        Item::Commitment {
+            commitment,
+            bindings,
+            status,
+        } => match run.model.commitments.get(*commitment) {
+            Some(c) => format!("`{}` {status} at {at}", instance_name(c, bindings)),
+            None => format!("commitment {status} at {at}"),
+        },
+        Item::Time => format!("{at} came"),
+        Item::Deadline => format!("deadline {at} passed"),
+        Item::WindowClosed => format!("window closed at {at}"),
+    };
+    format!("{:<12} {what}", e.role.name())
+}
+
+fn shorten(s: &str, n: usize) -> String {
+    if s.chars().count() > n {
+        let head: String = s.chars().take(n).collect();
+        format!("{head}…")
+    } else {
+        s.to_string()
+    }
+}
+
+fn render_claim(out: &mut String, run: &Checked, v: &ClaimVerdict) {
+    let zone = &run.model.zone;
+    let c = &v.claim;
+    let title = c
+        .title
+        .as_deref()
+        .map(|t| format!("  \"{}\"", shorten(t, 100)))
+        .unwrap_or_default();
+    let _ = writeln!(out, "  {:<13} {}{title}", v.verdict.name(), c.id);
+    let when = match c.at.day {
+        Some(d) => format!(
+            "on {d} (judged at the end of that day, {})",
+            fmt_time(c.at.judged_at, zone)
+        ),
+        None => format!("at {}", fmt_time(c.at.judged_at, zone)),
+    };
+    let _ = writeln!(out, "    by {} {when}", c.by);
+    let says = says_text(run, &c.says);
+    let found = match (&v.verdict, &v.actual) {
+        (Verdict::Unverifiable, _) => {
+            format!("unverifiable: {}", v.reason.as_deref().unwrap_or(""))
+        }
+        (_, Some(a)) => format!("found: {a}"),
+        (_, None) => String::new(),
+    };
+    let _ = writeln!(out, "    says {says}; {found}");
+    if let Some(l) = v.later {
+        let _ = writeln!(
+            out,
+            "    the claimed state came later, at {}",
+            fmt_time(l.at, zone)
+        );
+    }
+    if let (Some(at), Some(o)) = (v.event_at, v.event_origin) {
+        let _ = writeln!(
+            out,
+            "    first matching event at {} ({})",
+            fmt_time(at, zone),
+            run.sources.log_ref(o)
+        );
+    }
+    let loc = match c.origin {
+        Origin::Rule(span) => format!("rule {}", run.sources.location(span)),
+        Origin::Log(r) => format!("log {}", run.sources.log_ref(r)),
+    };
+    let src = c
+        .source
+        .as_deref()
+        .map(|s| format!(", source: \"{}\"", shorten(s, 100)))
+        .unwrap_or_default();
+    let _ = writeln!(out, "    {loc}{src}");
+}
+
+/// What a claim says, as text.
+pub fn says_text(run: &Checked, says: &Says) -> String {
+    match says {
+        Says::Status {
+            commitment,
+            bindings,
+            status,
+        } => {
+            let name = match (run.model.commitments.get(*commitment), bindings) {
+                (Some(c), Some(b)) => instance_name(c, b),
+                (Some(c), None) => c.id.clone(),
+                _ => "?".into(),
+            };
+            format!("{name} is {status}")
+        }
+        Says::Unknown { about, status } => format!("{about} is {status}"),
+        Says::Event { pattern, happened } => {
+            let kind = run
+                .model
+                .kinds
+                .get(pattern.kind)
+                .map_or("?", |k| k.name.as_str());
+            format!(
+                "{kind}(…) {}",
+                if *happened {
+                    "happened"
+                } else {
+                    "did not happen"
+                }
+            )
+        }
+    }
+}
