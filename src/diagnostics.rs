@@ -91,7 +91,9 @@ fn render_one(d: &dyn Diagnostic, theme: Theme, out: &mut String) {
         Theme::Plain => GraphicalTheme::unicode_nocolor(),
         Theme::Colour => GraphicalTheme::unicode(),
     };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_wrap_lines(false);
     if handler.render_report(out, d).is_err() {
         out.push_str(&d.to_string());
     }

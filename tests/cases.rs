@@ -1,0 +1,162 @@
+//! Fixture-driven tests of the `pacta` binary, as users run it.
+//!
+//! - `cases/check/<name>/`: `rules.pacta`, one or more `events*.jsonl|csv`,
+//!   an optional `args` file (one extra argument per line) and an `expect`
+//!   file of verdicts the run must give (see `check_expectations`). Each case
+//!   snapshots the text report and the JSON report, asserts the `expect`
+//!   lines against the JSON, and checks determinism invariants.
+//! - `cases/errors/*.pacta`: bad rule files. Each must exit 2 with at least
+//!   one diagnostic; its first line `// expect: CODE …` names the codes
+//!   that must appear. Stderr is snapshotted.
+//! - `cases/log_errors/<name>/`: good rules, bad log: exit 2, `file:line`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, reason = "test code")]
+
+use std::path::{Path, PathBuf};
+
+mod common;
+use common::{pacta, rel};
+
+fn case_logs(dir: &Path) -> Vec<PathBuf> {
+    let mut logs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            name.starts_with("events") && (name.ends_with(".jsonl") || name.ends_with(".csv"))
+        })
+        .collect();
+    logs.sort();
+    logs
+}
+
+fn case_args(dir: &Path) -> Vec<String> {
+    match std::fs::read_to_string(dir.join("args")) {
+        Ok(s) => s.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(String::from).collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+fn check_args(dir: &Path, format: &str) -> Vec<String> {
+    let mut args = vec!["check".to_string(), rel(&dir.join("rules.pacta"))];
+    for log in case_logs(dir) {
+        args.push("--events".into());
+        args.push(rel(&log));
+    }
+    args.extend(case_args(dir));
+    args.push("--format".into());
+    args.push(format.into());
+    args
+}
+
+#[test]
+fn check_cases() {
+    insta::glob!("cases/check/*/rules.pacta", |path| {
+        let dir = path.parent().unwrap();
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        let text_args = check_args(dir, "text");
+        let (code, text, err) = pacta(&text_args);
+        assert!(code == 0 || code == 1, "{name}: exit {code}\n{err}");
+        let (code_json, json, _) = pacta(&check_args(dir, "json"));
+        assert_eq!(code, code_json, "{name}: text and json runs disagree on the exit status");
+        // Determinism: a second run is byte-identical.
+        assert_eq!(pacta(&text_args).1, text, "{name}: text report differs between runs");
+        let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+        common::assert_sorted(&report);
+        let expect = std::fs::read_to_string(dir.join("expect")).unwrap_or_else(|_| panic!("{}: missing `expect` file", dir.display()));
+        common::check_expectations(&dir.display().to_string(), &expect, code, &report);
+        let shown = format!("$ pacta {}\nexit: {code}\n\n{text}", text_args.join(" "));
+        insta::assert_snapshot!("text", shown);
+        insta::assert_snapshot!("json", json);
+    });
+}
+
+#[test]
+fn rule_file_errors() {
+    insta::glob!("cases/errors/*.pacta", |path| {
+        let text = std::fs::read_to_string(path).unwrap();
+        let codes: Vec<&str> = text
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("// expect:"))
+            .map(|l| l.split_whitespace().collect())
+            .unwrap_or_default();
+        assert!(!codes.is_empty(), "{}: first line must be `// expect: CODE …`", path.display());
+        let args = vec!["check".to_string(), rel(path), "--as-of".into(), "2025-01-01T00:00:00Z".into()];
+        let (code, out, err) = pacta(&args);
+        assert_eq!(code, 2, "{}: expected exit 2\n{out}{err}", path.display());
+        assert!(out.is_empty(), "{}: a failed run must print no report", path.display());
+        for c in &codes {
+            assert!(err.contains(&format!("pacta::{c}")), "{}: missing diagnostic `{c}` in\n{err}", path.display());
+        }
+        insta::assert_snapshot!(err);
+    });
+}
+
+#[test]
+fn log_errors() {
+    insta::glob!("cases/log_errors/*/rules.pacta", |path| {
+        let dir = path.parent().unwrap();
+        let args = check_args(dir, "text");
+        let (code, out, err) = pacta(&args);
+        assert_eq!(code, 2, "{}: expected exit 2\n{out}{err}", dir.display());
+        assert!(out.is_empty(), "{}: a failed run must print no report", dir.display());
+        let expected = std::fs::read_to_string(dir.join("expect")).unwrap();
+        for line in expected.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            assert!(err.contains(line), "{}: stderr lacks `{line}`:\n{err}", dir.display());
+        }
+        insta::assert_snapshot!("stderr", err);
+    });
+}
+
+/// Every rule file shipped in `examples/` and `rules/` loads without a diagnostic.
+#[test]
+fn shipped_rule_files_resolve() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["examples", "rules"] {
+        common::collect(&root.join(dir), "pacta", &mut files);
+    }
+    assert!(!files.is_empty());
+    for f in files {
+        if let Err(fail) = pacta::rules_to_model(std::slice::from_ref(&f), &[]) {
+            panic!("{}:\n{}", f.display(), fail.diags.render(&fail.sources, pacta::diagnostics::Theme::Plain));
+        }
+    }
+}
+
+/// The README's first command works and prints the Istanbul verdicts.
+#[test]
+fn flagship_example() {
+    let (code, out, err) = pacta(&[
+        "check",
+        "examples/istanbul/istanbul.pacta",
+        "--events",
+        "examples/istanbul/events.jsonl",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "a violated commitment fails the run\n{err}");
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let status = |id: &str| common::instance(&r, id).unwrap()["status"].clone();
+    assert_eq!(status("exchange_ru"), "fulfilled");
+    assert_eq!(status("exchange_ua"), "fulfilled");
+    assert_eq!(status("memorandum_ru"), "violated");
+    assert_eq!(status("memorandum_ua"), "fulfilled");
+    let claim = |id: &str| r["claims"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap().clone();
+    assert_eq!(claim("implemented")["verdict"], "contradicted");
+    assert_eq!(claim("implemented")["actual"], "violated");
+    assert_eq!(claim("delaying")["verdict"], "consistent");
+    assert_eq!(claim("still_waiting")["verdict"], "consistent");
+    assert_eq!(r["disputes"][0]["supported"], "delaying");
+    // Every logged event quotes the article sentence it comes from.
+    let article = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/seeds/istanbul-talks-2025-06-02.txt"));
+    if let Ok(article) = article {
+        let article = article.split_whitespace().collect::<Vec<_>>().join(" ");
+        for line in std::fs::read_to_string("examples/istanbul/events.jsonl").unwrap().lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let src = v["source"].as_str().unwrap();
+            assert!(article.contains(src), "source not found in the article: {src}");
+        }
+    }
+}
