@@ -25,6 +25,13 @@ impl fmt::Debug for Diagnostics {
     }
 }
 
+/// Most diagnostics drawn in full by [`Diagnostics::render`].
+pub const MAX_RENDERED: usize = 50;
+
+/// Source lines longer than this are not drawn in snippets (the location
+/// is given in the message instead), so a hostile file cannot flood a terminal.
+pub const MAX_SNIPPET_LINE: usize = 400;
+
 /// How to draw diagnostics.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Theme {
@@ -73,12 +80,19 @@ impl Diagnostics {
             .collect()
     }
 
-    /// Renders every diagnostic with its source snippet, 100 columns wide.
+    /// Renders the diagnostics with their source snippets, 100 columns
+    /// wide; past [`MAX_RENDERED`] only a count of the rest is given.
     pub fn render(&self, sources: &SourceMap, theme: Theme) -> String {
         let mut out = String::new();
-        for d in &self.0 {
+        for d in self.0.iter().take(MAX_RENDERED) {
             let wrapped = WithSource::new(d.as_ref(), sources);
             render_one(&wrapped, theme, &mut out);
+        }
+        if self.0.len() > MAX_RENDERED {
+            out.push_str(&format!(
+                "… and {} more diagnostics not shown\n",
+                self.0.len() - MAX_RENDERED
+            ));
         }
         out
     }
@@ -113,15 +127,31 @@ fn render_one(d: &dyn Diagnostic, _theme: Theme, out: &mut String) {
 struct WithSource<'a> {
     inner: &'a dyn Located,
     source: Option<NamedSource<String>>,
+    /// `file:line:col` when the snippet is not drawn.
+    location: Option<String>,
 }
 
 impl<'a> WithSource<'a> {
     fn new(inner: &'a dyn Located, sources: &SourceMap) -> WithSource<'a> {
-        let source = inner
-            .source_id()
-            .and_then(|id| sources.get(id))
-            .map(|f| NamedSource::new(f.name.clone(), f.text.to_string()));
-        WithSource { inner, source }
+        let file = inner.source_id().and_then(|id| sources.get(id).map(|f| (id, f)));
+        let first = inner.labels().and_then(|mut l| l.next()).map(|l| l.offset());
+        let (mut source, mut location) = (None, None);
+        if let Some((id, f)) = file {
+            let at = first.unwrap_or(0).min(f.text.len());
+            let line_start = f.text.get(..at).and_then(|b| b.rfind('\n')).map_or(0, |i| i + 1);
+            let line_len = f.text.get(line_start..).map_or(0, |r| r.find('\n').unwrap_or(r.len()));
+            if line_len > MAX_SNIPPET_LINE {
+                let span = crate::span::Span::new(id, at, at);
+                location = Some(sources.location(span));
+            } else {
+                source = Some(NamedSource::new(f.name.clone(), f.text.to_string()));
+            }
+        }
+        WithSource {
+            inner,
+            source,
+            location,
+        }
     }
 }
 
@@ -133,7 +163,11 @@ impl fmt::Debug for WithSource<'_> {
 
 impl fmt::Display for WithSource<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self.inner, f)
+        fmt::Display::fmt(self.inner, f)?;
+        if let Some(loc) = &self.location {
+            write!(f, " (at {loc}; the line is too long to show)")?;
+        }
+        Ok(())
     }
 }
 

@@ -10,7 +10,13 @@
 //!   that must appear. Stderr is snapshotted.
 //! - `cases/log_errors/<name>/`: good rules, bad log: exit 2, `file:line`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, reason = "test code")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code"
+)]
 
 use std::path::{Path, PathBuf};
 
@@ -32,7 +38,12 @@ fn case_logs(dir: &Path) -> Vec<PathBuf> {
 
 fn case_args(dir: &Path) -> Vec<String> {
     match std::fs::read_to_string(dir.join("args")) {
-        Ok(s) => s.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(String::from).collect(),
+        Ok(s) => s
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(String::from)
+            .collect(),
         Err(_) => Vec::new(),
     }
 }
@@ -58,12 +69,20 @@ fn check_cases() {
         let (code, text, err) = pacta(&text_args);
         assert!(code == 0 || code == 1, "{name}: exit {code}\n{err}");
         let (code_json, json, _) = pacta(&check_args(dir, "json"));
-        assert_eq!(code, code_json, "{name}: text and json runs disagree on the exit status");
+        assert_eq!(
+            code, code_json,
+            "{name}: text and json runs disagree on the exit status"
+        );
         // Determinism: a second run is byte-identical.
-        assert_eq!(pacta(&text_args).1, text, "{name}: text report differs between runs");
+        assert_eq!(
+            pacta(&text_args).1,
+            text,
+            "{name}: text report differs between runs"
+        );
         let report: serde_json::Value = serde_json::from_str(&json).unwrap();
         common::assert_sorted(&report);
-        let expect = std::fs::read_to_string(dir.join("expect")).unwrap_or_else(|_| panic!("{}: missing `expect` file", dir.display()));
+        let expect = std::fs::read_to_string(dir.join("expect"))
+            .unwrap_or_else(|_| panic!("{}: missing `expect` file", dir.display()));
         common::check_expectations(&dir.display().to_string(), &expect, code, &report);
         let shown = format!("$ pacta {}\nexit: {code}\n\n{text}", text_args.join(" "));
         insta::assert_snapshot!("text", shown);
@@ -81,13 +100,30 @@ fn rule_file_errors() {
             .and_then(|l| l.strip_prefix("// expect:"))
             .map(|l| l.split_whitespace().collect())
             .unwrap_or_default();
-        assert!(!codes.is_empty(), "{}: first line must be `// expect: CODE …`", path.display());
-        let args = vec!["check".to_string(), rel(path), "--as-of".into(), "2025-01-01T00:00:00Z".into()];
+        assert!(
+            !codes.is_empty(),
+            "{}: first line must be `// expect: CODE …`",
+            path.display()
+        );
+        let args = vec![
+            "check".to_string(),
+            rel(path),
+            "--as-of".into(),
+            "2025-01-01T00:00:00Z".into(),
+        ];
         let (code, out, err) = pacta(&args);
         assert_eq!(code, 2, "{}: expected exit 2\n{out}{err}", path.display());
-        assert!(out.is_empty(), "{}: a failed run must print no report", path.display());
+        assert!(
+            out.is_empty(),
+            "{}: a failed run must print no report",
+            path.display()
+        );
         for c in &codes {
-            assert!(err.contains(&format!("pacta::{c}")), "{}: missing diagnostic `{c}` in\n{err}", path.display());
+            assert!(
+                err.contains(&format!("pacta::{c}")),
+                "{}: missing diagnostic `{c}` in\n{err}",
+                path.display()
+            );
         }
         insta::assert_snapshot!(err);
     });
@@ -100,10 +136,18 @@ fn log_errors() {
         let args = check_args(dir, "text");
         let (code, out, err) = pacta(&args);
         assert_eq!(code, 2, "{}: expected exit 2\n{out}{err}", dir.display());
-        assert!(out.is_empty(), "{}: a failed run must print no report", dir.display());
+        assert!(
+            out.is_empty(),
+            "{}: a failed run must print no report",
+            dir.display()
+        );
         let expected = std::fs::read_to_string(dir.join("expect")).unwrap();
         for line in expected.lines().map(str::trim).filter(|l| !l.is_empty()) {
-            assert!(err.contains(line), "{}: stderr lacks `{line}`:\n{err}", dir.display());
+            assert!(
+                err.contains(line),
+                "{}: stderr lacks `{line}`:\n{err}",
+                dir.display()
+            );
         }
         insta::assert_snapshot!("stderr", err);
     });
@@ -120,7 +164,12 @@ fn shipped_rule_files_resolve() {
     assert!(!files.is_empty());
     for f in files {
         if let Err(fail) = pacta::rules_to_model(std::slice::from_ref(&f), &[]) {
-            panic!("{}:\n{}", f.display(), fail.diags.render(&fail.sources, pacta::diagnostics::Theme::Plain));
+            panic!(
+                "{}:\n{}",
+                f.display(),
+                fail.diags
+                    .render(&fail.sources, pacta::diagnostics::Theme::Plain)
+            );
         }
     }
 }
@@ -143,20 +192,36 @@ fn flagship_example() {
     assert_eq!(status("exchange_ua"), "fulfilled");
     assert_eq!(status("memorandum_ru"), "violated");
     assert_eq!(status("memorandum_ua"), "fulfilled");
-    let claim = |id: &str| r["claims"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap().clone();
+    let claim = |id: &str| {
+        r["claims"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap()
+            .clone()
+    };
     assert_eq!(claim("implemented")["verdict"], "contradicted");
     assert_eq!(claim("implemented")["actual"], "violated");
     assert_eq!(claim("delaying")["verdict"], "consistent");
     assert_eq!(claim("still_waiting")["verdict"], "consistent");
     assert_eq!(r["disputes"][0]["supported"], "delaying");
     // Every logged event quotes the article sentence it comes from.
-    let article = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/seeds/istanbul-talks-2025-06-02.txt"));
+    let article = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/seeds/istanbul-talks-2025-06-02.txt"),
+    );
     if let Ok(article) = article {
         let article = article.split_whitespace().collect::<Vec<_>>().join(" ");
-        for line in std::fs::read_to_string("examples/istanbul/events.jsonl").unwrap().lines() {
+        for line in std::fs::read_to_string("examples/istanbul/events.jsonl")
+            .unwrap()
+            .lines()
+        {
             let v: serde_json::Value = serde_json::from_str(line).unwrap();
             let src = v["source"].as_str().unwrap();
-            assert!(article.contains(src), "source not found in the article: {src}");
+            assert!(
+                article.contains(src),
+                "source not found in the article: {src}"
+            );
         }
     }
 }

@@ -217,7 +217,7 @@ fn typed(raw: Raw<'_>, ty: FieldType, model: &Model) -> Result<Value, String> {
             }
         }
         FieldType::Id => match raw {
-            Raw::Json(serde_json::Value::Number(n)) if n.is_i64() || n.is_u64() => {
+            Raw::Json(serde_json::Value::Number(n)) if is_whole(&n.to_string()) => {
                 Value::Str(Arc::from(n.to_string()))
             }
             _ => Value::Str(Arc::from(text.ok_or_else(bad)?)),
@@ -239,6 +239,11 @@ fn typed(raw: Raw<'_>, ty: FieldType, model: &Model) -> Result<Value, String> {
         },
         FieldType::Time => Value::Time(parse_time(raw, model)?),
     })
+}
+
+/// True for an integer written without sign, fraction or exponent, of any length.
+fn is_whole(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Parses a decimal exactly (`100.1`, `1e3`, `-2.50`).

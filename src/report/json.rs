@@ -207,13 +207,7 @@ fn claim(run: &Checked, v: &ClaimVerdict) -> J {
         Says::Event { pattern, happened } => {
             o.insert(
                 "about".into(),
-                J::String(
-                    run.model
-                        .kinds
-                        .get(pattern.kind)
-                        .map_or("?", |k| k.name.as_str())
-                        .into(),
-                ),
+                J::String(super::fmt_pattern(&run.model, pattern, &[])),
             );
             o.insert("bindings".into(), J::Null);
             o.insert(

@@ -186,3 +186,29 @@ pub fn party_name<'m>(model: &'m Model, id: &'m str) -> &'m str {
         .and_then(|p| p.name.as_deref())
         .unwrap_or(id)
 }
+
+/// A pattern as written: `memorandum_delivered(by: russia, amount >= 100)`.
+pub fn fmt_pattern(model: &Model, p: &crate::model::Pattern, vars: &[crate::model::Var]) -> String {
+    let Some(kind) = model.kinds.get(p.kind) else {
+        return "?".into();
+    };
+    let args: Vec<String> = p
+        .constraints
+        .iter()
+        .map(|c| {
+            let field = kind.fields.get(c.field).map_or("?", |f| f.name.as_str());
+            let value = match &c.operand {
+                crate::model::Operand::Lit(Value::Str(s)) => format!("\"{s}\""),
+                crate::model::Operand::Lit(v) => v.to_string(),
+                crate::model::Operand::Var(i) => {
+                    vars.get(*i).map_or("?".into(), |v| v.name.clone())
+                }
+            };
+            match c.op {
+                crate::ast::CmpOp::Eq => format!("{field}: {value}"),
+                op => format!("{field} {} {value}", op.symbol()),
+            }
+        })
+        .collect();
+    format!("{}({})", kind.name, args.join(", "))
+}

@@ -307,13 +307,9 @@ pub fn says_text(run: &Checked, says: &Says) -> String {
         }
         Says::Unknown { about, status } => format!("{about} is {status}"),
         Says::Event { pattern, happened } => {
-            let kind = run
-                .model
-                .kinds
-                .get(pattern.kind)
-                .map_or("?", |k| k.name.as_str());
+            let p = super::fmt_pattern(&run.model, pattern, &[]);
             format!(
-                "{kind}(…) {}",
+                "{p} {}",
                 if *happened {
                     "happened"
                 } else {

@@ -201,6 +201,7 @@ impl Rule {
                 "a unit (`s`, `m`, `h`, `d`, `w`, `days`, `business days`, …)"
             }
             Rule::word | Rule::ident | Rule::field_name => "a name",
+            Rule::field_path => "a field name",
             Rule::keyword => "a keyword",
             Rule::WHITESPACE | Rule::COMMENT | Rule::ident_char => return None,
         })

@@ -148,7 +148,7 @@ fn lower_field_decl(cx: &Cx, pair: Pair<'_, Rule>) -> Result<ast::FieldDecl> {
         return Err(cx.unexpected(&pair));
     }
     let mut inner = pair.clone().into_inner();
-    let name = lower_ident(cx, cx.next(&mut inner, Rule::field_name, &pair)?);
+    let name = lower_ident(cx, cx.next(&mut inner, Rule::field_path, &pair)?);
     let ty = lower_ident(cx, cx.next(&mut inner, Rule::field_name, &pair)?);
     Ok(ast::FieldDecl { name, ty })
 }
@@ -318,7 +318,7 @@ fn lower_aggregate(cx: &Cx, pair: Pair<'_, Rule>) -> Result<ast::Aggregate> {
         Rule::agg_sum => {
             let mut i = which.clone().into_inner();
             cx.next(&mut i, Rule::kw_sum, &which)?;
-            Some(lower_ident(cx, cx.next(&mut i, Rule::field_name, &which)?))
+            Some(lower_ident(cx, cx.next(&mut i, Rule::field_path, &which)?))
         }
         _ => return Err(cx.unexpected(&which)),
     };
@@ -476,7 +476,7 @@ fn lower_constraint(cx: &Cx, pair: Pair<'_, Rule>) -> Result<ast::Constraint> {
     }
     let span = cx.span(&pair);
     let mut inner = pair.clone().into_inner();
-    let field = lower_ident(cx, cx.next(&mut inner, Rule::field_name, &pair)?);
+    let field = lower_ident(cx, cx.next(&mut inner, Rule::field_path, &pair)?);
     let (op, value) = match inner.next() {
         None => (CmpOp::Eq, ast::Value::Name(field.clone())),
         Some(p) if p.as_rule() == Rule::value => (CmpOp::Eq, lower_value(cx, p)?),

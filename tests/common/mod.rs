@@ -1,6 +1,11 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code, reason = "each test binary uses a different subset")]
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic, reason = "test code")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code"
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -24,7 +29,10 @@ pub fn pacta<S: AsRef<str>>(args: &[S]) -> (i32, String, String) {
 /// A path relative to the crate root, with `/`.
 pub fn rel(p: &Path) -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    p.strip_prefix(root).unwrap_or(p).to_string_lossy().replace('\\', "/")
+    p.strip_prefix(root)
+        .unwrap_or(p)
+        .to_string_lossy()
+        .replace('\\', "/")
 }
 
 /// The JSON report's instance `id` or `id[var=value,…]`.
@@ -47,11 +55,21 @@ pub fn instance<'r>(report: &'r serde_json::Value, name: &str) -> Option<&'r ser
 
 /// Section 9: commitments sorted by id (then bindings), claims by id.
 pub fn assert_sorted(report: &serde_json::Value) {
-    let ids: Vec<String> = report["commitments"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_string()).collect();
+    let ids: Vec<String> = report["commitments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_string())
+        .collect();
     let mut sorted = ids.clone();
     sorted.sort();
     assert_eq!(ids, sorted, "commitments not sorted by id");
-    let ids: Vec<String> = report["claims"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_string()).collect();
+    let ids: Vec<String> = report["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_string())
+        .collect();
     let mut sorted = ids.clone();
     sorted.sort();
     assert_eq!(ids, sorted, "claims not sorted by id");
@@ -62,7 +80,9 @@ pub fn assert_sorted(report: &serde_json::Value) {
 
 /// Every file under `dir` with extension `ext`, sorted.
 pub fn collect(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut paths: Vec<PathBuf> = entries.map(|e| e.unwrap().path()).collect();
     paths.sort();
     for p in paths {
@@ -79,21 +99,37 @@ pub fn collect(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
 /// `late ID`, `progress ID VALUE`, `count STATUS N`.
 pub fn check_expectations(what: &str, text: &str, code: i32, report: &serde_json::Value) {
     let mut checked = 0;
-    for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+    for line in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
         checked += 1;
         let words: Vec<&str> = line.split_whitespace().collect();
         let ctx = format!("{what}: `{line}`");
         match words.as_slice() {
             ["exit", n] => assert_eq!(code.to_string(), *n, "{ctx}"),
             ["claim", id, verdict, rest @ ..] => {
-                let c = report["claims"].as_array().unwrap().iter().find(|c| c["id"] == *id).unwrap_or_else(|| panic!("{ctx}: no claim {id}"));
+                let c = report["claims"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|c| c["id"] == *id)
+                    .unwrap_or_else(|| panic!("{ctx}: no claim {id}"));
                 assert_eq!(c["verdict"], *verdict, "{ctx}: {c:#}");
                 if !rest.is_empty() {
                     assert_eq!(c["actual"], rest.join(" "), "{ctx}: {c:#}");
                 }
             }
             ["dispute", a, b, supported] => {
-                let found = report["disputes"].as_array().unwrap().iter().find(|d| d["claims"][0] == *a && d["claims"][1] == *b).unwrap_or_else(|| panic!("{ctx}: no such dispute in {:#}", report["disputes"]));
+                let found = report["disputes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|d| d["claims"][0] == *a && d["claims"][1] == *b)
+                    .unwrap_or_else(|| {
+                        panic!("{ctx}: no such dispute in {:#}", report["disputes"])
+                    });
                 if *supported == "none" {
                     assert!(found["supported"].is_null(), "{ctx}");
                 } else {
@@ -119,7 +155,9 @@ pub fn check_expectations(what: &str, text: &str, code: i32, report: &serde_json
             }
             ["absent", id] => assert!(instance(report, id).is_none(), "{ctx}: instance exists"),
             [id, status] => {
-                let c = instance(report, id).unwrap_or_else(|| panic!("{ctx}: no instance {id} in {:#}", report["commitments"]));
+                let c = instance(report, id).unwrap_or_else(|| {
+                    panic!("{ctx}: no instance {id} in {:#}", report["commitments"])
+                });
                 assert_eq!(c["status"], *status, "{ctx}: {c:#}");
             }
             _ => panic!("{ctx}: cannot read this expectation"),
@@ -127,4 +165,3 @@ pub fn check_expectations(what: &str, text: &str, code: i32, report: &serde_json
     }
     assert!(checked > 0, "{what}: the expectations state nothing");
 }
-
