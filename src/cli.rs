@@ -28,6 +28,37 @@ pub struct Cli {
 pub enum Command {
     /// Check rule files against event logs and report every verdict.
     Check(CheckArgs),
+    /// Draw the commitment graph (Graphviz DOT or Mermaid), coloured by verdict when given logs.
+    Graph(GraphArgs),
+}
+
+/// Arguments of `pacta graph`.
+#[derive(Debug, clap::Args)]
+pub struct GraphArgs {
+    /// Rule files, or folders of `*.pacta` files.
+    #[arg(required = true, value_name = "RULES")]
+    pub rules: Vec<PathBuf>,
+    /// Event logs; with them, nodes are coloured by status and verdict.
+    #[arg(long = "events", short = 'e', value_name = "LOG")]
+    pub events: Vec<PathBuf>,
+    /// Check as of this instant (see `pacta check --help`).
+    #[arg(long, value_name = "TIME")]
+    pub as_of: Option<String>,
+    /// Drawing format.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    pub format: GraphFormat,
+    /// Write the drawing to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Drawing formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// Graphviz DOT (`dot -Tsvg`).
+    Dot,
+    /// A Mermaid flowchart (renders in GitHub Markdown).
+    Mermaid,
 }
 
 /// Arguments of `pacta check`.
@@ -100,6 +131,7 @@ impl Outcome {
 pub fn run(cli: Cli) -> Outcome {
     match cli.command {
         Command::Check(args) => check(args),
+        Command::Graph(args) => graph(args),
     }
 }
 
@@ -165,11 +197,7 @@ fn check(args: CheckArgs) -> Outcome {
         });
     }
     let opts = CheckOptions {
-        as_of: match args.as_of.as_deref() {
-            None => AsOf::LastEvent,
-            Some("now") => AsOf::Now,
-            Some(t) => AsOf::At(t.to_string()),
-        },
+        as_of: as_of_arg(args.as_of.as_deref()),
         read: ReadOptions {
             time_field: args.time_field.clone(),
             kind_field: args.kind_field.clone(),
@@ -186,28 +214,74 @@ fn check(args: CheckArgs) -> Outcome {
         Format::Text => report::text::render(&run),
         Format::Json => report::json::render(&run),
     };
-    if let Some(path) = &args.output {
-        if let Err(e) = std::fs::write(path, text.as_bytes()) {
-            return input_error(
-                format!("cannot write `{}`: {e}", crate::load::display(path)),
-                "check the folder exists and is writable",
-            );
-        }
-    } else {
-        let mut out = std::io::stdout().lock();
-        // A closed pipe (`pacta check … | head`) is not an error of the check.
-        if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-            if e.kind() != std::io::ErrorKind::BrokenPipe {
-                return input_error(
-                    format!("cannot write the report: {e}"),
-                    "check standard output",
-                );
-            }
-        }
+    if let Some(code) = emit(&text, args.output.as_deref()) {
+        return code;
     }
     if fail_on.fails(&run) {
         Outcome::Failed
     } else {
         Outcome::Clean
     }
+}
+
+fn as_of_arg(a: Option<&str>) -> AsOf {
+    match a {
+        None => AsOf::LastEvent,
+        Some("now") => AsOf::Now,
+        Some(t) => AsOf::At(t.to_string()),
+    }
+}
+
+fn graph(args: GraphArgs) -> Outcome {
+    let rules = match crate::rules_to_model(&args.rules, &[]) {
+        Ok(r) => r,
+        Err(Failure { sources, diags }) => return report_failure(&sources, &diags),
+    };
+    let text = if args.events.is_empty() {
+        match args.format {
+            GraphFormat::Dot => report::graph::render_dot(&rules.model, &rules.graph, None),
+            GraphFormat::Mermaid => report::graph::render_mermaid(&rules.model, &rules.graph, None),
+        }
+    } else {
+        let logs: Vec<Input> = args.events.iter().map(|p| Input::from_arg(p)).collect();
+        let opts = CheckOptions {
+            as_of: as_of_arg(args.as_of.as_deref()),
+            ..CheckOptions::default()
+        };
+        let run = match crate::check_rules(rules, &logs, &opts) {
+            Ok(run) => run,
+            Err(Failure { sources, diags }) => return report_failure(&sources, &diags),
+        };
+        match args.format {
+            GraphFormat::Dot => report::graph::render_dot(&run.model, &run.graph, Some(&run.eval)),
+            GraphFormat::Mermaid => {
+                report::graph::render_mermaid(&run.model, &run.graph, Some(&run.eval))
+            }
+        }
+    };
+    emit(&text, args.output.as_deref()).unwrap_or(Outcome::Clean)
+}
+
+/// Writes output to a file or standard output; `Some` when that failed.
+fn emit(text: &str, output: Option<&std::path::Path>) -> Option<Outcome> {
+    if let Some(path) = output {
+        if let Err(e) = std::fs::write(path, text.as_bytes()) {
+            return Some(input_error(
+                format!("cannot write `{}`: {e}", crate::load::display(path)),
+                "check the folder exists and is writable",
+            ));
+        }
+    } else {
+        let mut out = std::io::stdout().lock();
+        // A closed pipe (`pacta check … | head`) is not an error of the check.
+        if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                return Some(input_error(
+                    format!("cannot write the report: {e}"),
+                    "check standard output",
+                ));
+            }
+        }
+    }
+    None
 }

@@ -133,13 +133,25 @@ struct WithSource<'a> {
 
 impl<'a> WithSource<'a> {
     fn new(inner: &'a dyn Located, sources: &SourceMap) -> WithSource<'a> {
-        let file = inner.source_id().and_then(|id| sources.get(id).map(|f| (id, f)));
-        let first = inner.labels().and_then(|mut l| l.next()).map(|l| l.offset());
+        let file = inner
+            .source_id()
+            .and_then(|id| sources.get(id).map(|f| (id, f)));
+        let first = inner
+            .labels()
+            .and_then(|mut l| l.next())
+            .map(|l| l.offset());
         let (mut source, mut location) = (None, None);
         if let Some((id, f)) = file {
             let at = first.unwrap_or(0).min(f.text.len());
-            let line_start = f.text.get(..at).and_then(|b| b.rfind('\n')).map_or(0, |i| i + 1);
-            let line_len = f.text.get(line_start..).map_or(0, |r| r.find('\n').unwrap_or(r.len()));
+            let line_start = f
+                .text
+                .get(..at)
+                .and_then(|b| b.rfind('\n'))
+                .map_or(0, |i| i + 1);
+            let line_len = f
+                .text
+                .get(line_start..)
+                .map_or(0, |r| r.find('\n').unwrap_or(r.len()));
             if line_len > MAX_SNIPPET_LINE {
                 let span = crate::span::Span::new(id, at, at);
                 location = Some(sources.location(span));

@@ -225,3 +225,28 @@ fn flagship_example() {
         }
     }
 }
+
+/// `pacta graph` draws the Istanbul graph: the memorandum waits on both
+/// exchanges, and the two claims about it hang off it, coloured by verdict.
+#[test]
+fn graph_drawings() {
+    let base = ["graph", "examples/istanbul/istanbul.pacta"];
+    let (code, dot, err) = pacta(&base);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        dot.contains("n0 -> n2 [label=\"after\"]") && dot.contains("n1 -> n2 [label=\"after\"]"),
+        "{dot}"
+    );
+    insta::assert_snapshot!("istanbul_graph_dot", dot);
+    let (code, mermaid, err) = pacta(&[
+        "graph",
+        "examples/istanbul/istanbul.pacta",
+        "--events",
+        "examples/istanbul/events.jsonl",
+        "--format",
+        "mermaid",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(mermaid.contains("memorandum_ru<br/>violated"), "{mermaid}");
+    insta::assert_snapshot!("istanbul_graph_mermaid", mermaid);
+}

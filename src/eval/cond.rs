@@ -192,7 +192,13 @@ pub(crate) fn eval_cond(
     }
     let mut dead = None;
     if first_true.is_none() {
-        let mut moments: Vec<Moment> = states.iter().filter_map(|s| s.dead_from).collect();
+        // An atom turning false for good, or true (which turns a `not` false
+        // for good), is where the condition can become impossible.
+        let mut moments: Vec<Moment> = states
+            .iter()
+            .flat_map(|s| [s.dead_from, s.true_from])
+            .flatten()
+            .collect();
         moments.sort();
         moments.dedup();
         for m in moments.into_iter().filter(|m| *m <= limit) {
@@ -211,7 +217,7 @@ pub(crate) fn eval_cond(
             if kleene(cond, &vals, &mut 0) == Some(false) {
                 let ev = states
                     .iter()
-                    .filter(|s| s.dead_from == Some(m))
+                    .filter(|s| s.dead_from == Some(m) || s.true_from == Some(m))
                     .find_map(|s| s.evidence.clone())
                     .map(|mut e| {
                         e.role = Role::Expiry;
