@@ -103,6 +103,10 @@ pub enum Format {
     Text,
     /// For scripts (section 9 of the design).
     Json,
+    /// GitHub Actions workflow annotations (`::error file=…`).
+    Github,
+    /// A Markdown summary and tables, for a pull-request comment.
+    Markdown,
 }
 
 /// How a run ended.
@@ -213,6 +217,8 @@ fn check(args: CheckArgs) -> Outcome {
     let text = match args.format {
         Format::Text => report::text::render(&run),
         Format::Json => report::json::render(&run),
+        Format::Github => report::ci::render_github(&run),
+        Format::Markdown => report::ci::render_markdown(&run),
     };
     if let Some(code) = emit(&text, args.output.as_deref()) {
         return code;

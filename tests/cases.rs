@@ -250,3 +250,42 @@ fn graph_drawings() {
     assert!(mermaid.contains("memorandum_ru<br/>violated"), "{mermaid}");
     insta::assert_snapshot!("istanbul_graph_mermaid", mermaid);
 }
+
+/// The CI formats on the flagship example: annotations point at the rule
+/// lines of the violated commitment and the contradicted claim.
+#[test]
+fn ci_formats() {
+    let run = |format: &str| {
+        pacta(&[
+            "check",
+            "examples/istanbul/istanbul.pacta",
+            "--events",
+            "examples/istanbul/events.jsonl",
+            "--format",
+            format,
+        ])
+    };
+    let (code, github, err) = run("github");
+    assert_eq!(code, 1, "{err}");
+    let errors: Vec<&str> = github
+        .lines()
+        .filter(|l| l.starts_with("::error "))
+        .collect();
+    assert_eq!(errors.len(), 2, "{github}");
+    assert!(
+        errors[0].contains("line=36") && errors[0].contains("memorandum_ru is violated"),
+        "{github}"
+    );
+    assert!(
+        errors[1].contains("line=58") && errors[1].contains("claim implemented"),
+        "{github}"
+    );
+    insta::assert_snapshot!("istanbul_github", github);
+    let (code, markdown, err) = run("markdown");
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        markdown.contains("| `memorandum_ru` | ❌ violated |"),
+        "{markdown}"
+    );
+    insta::assert_snapshot!("istanbul_markdown", markdown);
+}

@@ -3,6 +3,7 @@
 //! are printed in the rules' zone with their offset, nothing depends on the
 //! clock or the machine.
 
+pub mod ci;
 pub mod graph;
 pub mod json;
 pub mod text;
