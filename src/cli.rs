@@ -107,6 +107,10 @@ pub enum Format {
     Github,
     /// A Markdown summary and tables, for a pull-request comment.
     Markdown,
+    /// SARIF 2.1.0, for code-scanning tools.
+    Sarif,
+    /// JUnit XML: one test case per commitment instance and claim.
+    Junit,
 }
 
 /// How a run ended.
@@ -219,6 +223,8 @@ fn check(args: CheckArgs) -> Outcome {
         Format::Json => report::json::render(&run),
         Format::Github => report::ci::render_github(&run),
         Format::Markdown => report::ci::render_markdown(&run),
+        Format::Sarif => report::exchange::render_sarif(&run, &fail_on),
+        Format::Junit => report::exchange::render_junit(&run, &fail_on),
     };
     if let Some(code) = emit(&text, args.output.as_deref()) {
         return code;

@@ -289,3 +289,68 @@ fn ci_formats() {
     );
     insta::assert_snapshot!("istanbul_markdown", markdown);
 }
+
+/// SARIF on the flagship example validates against the official SARIF
+/// 2.1.0 schema, and its results point at the failing rules.
+#[test]
+fn sarif_matches_schema() {
+    let (code, out, err) = pacta(&[
+        "check",
+        "examples/istanbul/istanbul.pacta",
+        "--events",
+        "examples/istanbul/events.jsonl",
+        "--format",
+        "sarif",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let sarif: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string("tests/fixtures/sarif-schema-2.1.0.json").unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "SARIF does not match the schema: {errors:#?}"
+    );
+    assert_eq!(sarif["version"], "2.1.0");
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let ids: Vec<&str> = results
+        .iter()
+        .map(|r| r["ruleId"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["pacta/violated", "pacta/contradicted"]);
+    assert_eq!(
+        results[0]["locations"][0]["physicalLocation"]["region"]["startLine"],
+        36
+    );
+    insta::assert_snapshot!("istanbul_sarif", out);
+}
+
+/// JUnit: one test case per instance and claim; the violated commitment and
+/// the contradicted claim are the two failures.
+#[test]
+fn junit_report() {
+    let (code, out, err) = pacta(&[
+        "check",
+        "examples/istanbul/istanbul.pacta",
+        "--events",
+        "examples/istanbul/events.jsonl",
+        "--format",
+        "junit",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        out.contains(r#"<testsuites name="pacta" tests="8" skipped="0" failures="2" errors="0">"#),
+        "{out}"
+    );
+    assert!(
+        out.contains(r#"<failure message="violated; rule examples/istanbul/istanbul.pacta:36:1"#),
+        "{out}"
+    );
+    insta::assert_snapshot!("istanbul_junit", out);
+}

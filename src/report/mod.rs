@@ -4,6 +4,7 @@
 //! clock or the machine.
 
 pub mod ci;
+pub mod exchange;
 pub mod graph;
 pub mod json;
 pub mod text;
