@@ -219,7 +219,13 @@ fn check(args: CheckArgs) -> Outcome {
         Err(Failure { sources, diags }) => return report_failure(&sources, &diags),
     };
     let text = match args.format {
-        Format::Text => report::text::render(&run),
+        Format::Text => {
+            use std::io::IsTerminal as _;
+            let colour = args.output.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            report::text::render_styled(&run, colour)
+        }
         Format::Json => report::json::render(&run),
         Format::Github => report::ci::render_github(&run),
         Format::Markdown => report::ci::render_markdown(&run),

@@ -354,3 +354,20 @@ fn junit_report() {
     );
     insta::assert_snapshot!("istanbul_junit", out);
 }
+
+/// Colour is added only when asked for (the CLI asks only on a terminal
+/// without `NO_COLOR`); every other report above is plain.
+#[test]
+fn colour_only_when_asked() {
+    let run = pacta::check(
+        &["examples/istanbul/istanbul.pacta".into()],
+        &[pacta::events::Input::Path("examples/istanbul/events.jsonl".into())],
+        &pacta::CheckOptions::default(),
+    )
+    .unwrap();
+    let plain = pacta::report::text::render_styled(&run, false);
+    let coloured = pacta::report::text::render_styled(&run, true);
+    assert!(!plain.contains('\u{1b}'));
+    assert!(coloured.contains("\u{1b}[1m\u{1b}[31mVIOLATED (1)\u{1b}[0m"), "{coloured}");
+    assert_eq!(plain, pacta::report::text::render(&run));
+}

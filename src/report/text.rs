@@ -11,6 +11,33 @@ use crate::model::{Commitment, Origin, Says, Status, Window};
 
 /// Renders the text report.
 pub fn render(run: &Checked) -> String {
+    render_styled(run, false)
+}
+
+/// Colour of a status heading.
+fn status_style(s: Status) -> anstyle::Style {
+    use anstyle::{AnsiColor, Style};
+    let c = match s {
+        Status::Violated => AnsiColor::Red,
+        Status::Pending => AnsiColor::Yellow,
+        Status::Fulfilled => AnsiColor::Green,
+        _ => AnsiColor::BrightBlack,
+    };
+    Style::new().bold().fg_color(Some(c.into()))
+}
+
+fn paint(text: &str, style: anstyle::Style, colour: bool) -> String {
+    if colour {
+        format!("{}{text}{}", style.render(), style.render_reset())
+    } else {
+        text.to_string()
+    }
+}
+
+/// Renders the text report, with ANSI colour on status headings and
+/// verdicts when `colour` is set (the CLI sets it only on a terminal
+/// without `NO_COLOR`).
+pub fn render_styled(run: &Checked, colour: bool) -> String {
     let mut out = String::new();
     let zone = &run.model.zone;
     let as_of = run.eval.as_of;
@@ -30,7 +57,8 @@ pub fn render(run: &Checked) -> String {
         if group.is_empty() {
             continue;
         }
-        let _ = writeln!(out, "\n{} ({})", status.name().to_uppercase(), group.len());
+        let heading = format!("{} ({})", status.name().to_uppercase(), group.len());
+        let _ = writeln!(out, "\n{}", paint(&heading, status_style(status), colour));
         for (c, i) in group {
             render_instance(&mut out, run, c, i, status);
         }
@@ -38,7 +66,7 @@ pub fn render(run: &Checked) -> String {
     if !run.eval.claims.is_empty() {
         let _ = writeln!(out, "\nCLAIMS ({})", run.eval.claims.len());
         for v in &run.eval.claims {
-            render_claim(&mut out, run, v);
+            render_claim(&mut out, run, v, colour);
         }
     }
     if !run.eval.disputes.is_empty() {
@@ -237,7 +265,7 @@ fn shorten(s: &str, n: usize) -> String {
     }
 }
 
-fn render_claim(out: &mut String, run: &Checked, v: &ClaimVerdict) {
+fn render_claim(out: &mut String, run: &Checked, v: &ClaimVerdict, colour: bool) {
     let zone = &run.model.zone;
     let c = &v.claim;
     let title = c
@@ -245,7 +273,13 @@ fn render_claim(out: &mut String, run: &Checked, v: &ClaimVerdict) {
         .as_deref()
         .map(|t| format!("  \"{}\"", shorten(t, 100)))
         .unwrap_or_default();
-    let _ = writeln!(out, "  {:<13} {}{title}", v.verdict.name(), c.id);
+    let style = match v.verdict {
+        Verdict::Contradicted => status_style(Status::Violated),
+        Verdict::Consistent => status_style(Status::Fulfilled),
+        Verdict::Unverifiable => status_style(Status::Inactive),
+    };
+    let word = paint(&format!("{:<13}", v.verdict.name()), style, colour);
+    let _ = writeln!(out, "  {word} {}{title}", c.id);
     let when = match c.at.day {
         Some(d) => format!(
             "on {d} (judged at the end of that day, {})",
