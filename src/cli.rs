@@ -91,6 +91,9 @@ pub struct CheckArgs {
     /// Skip and count bad log lines instead of failing.
     #[arg(long)]
     pub skip_bad_lines: bool,
+    /// Add a coverage section: commitments never triggered, event kinds no rule reads.
+    #[arg(long)]
+    pub coverage: bool,
     /// Override a `param` for this run: `--param immediately=3d`.
     #[arg(long = "param", value_name = "NAME=VALUE")]
     pub params: Vec<String>,
@@ -224,9 +227,13 @@ fn check(args: CheckArgs) -> Outcome {
             let colour = args.output.is_none()
                 && std::io::stdout().is_terminal()
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            report::text::render_styled(&run, colour)
+            let mut text = report::text::render_styled(&run, colour);
+            if args.coverage {
+                text.push_str(&report::text::render_coverage(&run));
+            }
+            text
         }
-        Format::Json => report::json::render(&run),
+        Format::Json => report::json::render_with(&run, args.coverage),
         Format::Github => report::ci::render_github(&run),
         Format::Markdown => report::ci::render_markdown(&run),
         Format::Sarif => report::exchange::render_sarif(&run, &fail_on),

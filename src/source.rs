@@ -99,6 +99,13 @@ impl SourceMap {
         format!("{}:{}:{}", self.name(span.source), line, col)
     }
 
+    /// The text a span covers (empty when out of range).
+    pub fn snippet(&self, span: crate::span::Span) -> &str {
+        self.get(span.source)
+            .and_then(|f| f.text.get(span.start as usize..span.end as usize))
+            .unwrap_or("")
+    }
+
     /// All rule files, in id order.
     pub fn files(&self) -> impl Iterator<Item = (SourceId, &SourceFile)> {
         self.files

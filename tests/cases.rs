@@ -361,13 +361,97 @@ fn junit_report() {
 fn colour_only_when_asked() {
     let run = pacta::check(
         &["examples/istanbul/istanbul.pacta".into()],
-        &[pacta::events::Input::Path("examples/istanbul/events.jsonl".into())],
+        &[pacta::events::Input::Path(
+            "examples/istanbul/events.jsonl".into(),
+        )],
         &pacta::CheckOptions::default(),
     )
     .unwrap();
     let plain = pacta::report::text::render_styled(&run, false);
     let coloured = pacta::report::text::render_styled(&run, true);
     assert!(!plain.contains('\u{1b}'));
-    assert!(coloured.contains("\u{1b}[1m\u{1b}[31mVIOLATED (1)\u{1b}[0m"), "{coloured}");
+    assert!(
+        coloured.contains("\u{1b}[1m\u{1b}[31mVIOLATED (1)\u{1b}[0m"),
+        "{coloured}"
+    );
     assert_eq!(plain, pacta::report::text::render(&run));
+}
+
+/// Design §10: `--param` overrides a param, and each verdict that depends
+/// on one says the value at which it would flip; `--coverage` lists what
+/// the logs never exercised.
+#[test]
+fn params_flip_and_coverage() {
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "check",
+            "tests/fixtures/params/rules.pacta",
+            "--events",
+            "tests/fixtures/params/events.jsonl",
+            "--format",
+            "json",
+            "--coverage",
+        ];
+        args.extend_from_slice(extra);
+        let (code, out, err) = pacta(&args);
+        assert!(code < 2, "{err}");
+        (
+            code,
+            serde_json::from_str::<serde_json::Value>(&out).unwrap(),
+        )
+    };
+    // Exchange done May 25 12:00, memorandum June 2 10:00: 7 days 22 hours later.
+    let (code, r) = run(&[]);
+    assert_eq!(code, 1);
+    let m = common::instance(&r, "memorandum").unwrap();
+    assert_eq!(m["status"], "violated");
+    assert_eq!(m["param_flip"]["status"], "fulfilled");
+    assert_eq!(m["param_flip"]["if"], "immediately >= 7 days 22 hours");
+    assert_eq!(m["param_flip"]["threshold_seconds"], 7 * 86_400 + 22 * 3600);
+    // Ukraine replied Tuesday 09:00 after Monday 10:00: within 1 business day,
+    // so with `soon = 2 business days` fulfilled; violated below 1.
+    let reply = common::instance(&r, "reply").unwrap();
+    assert_eq!(reply["status"], "fulfilled");
+    assert_eq!(reply["param_flip"]["if"], "soon < 1 business day");
+    assert_eq!(r["coverage"]["untriggered"], serde_json::json!(["refunds"]));
+    assert_eq!(
+        r["coverage"]["unread_kinds"],
+        serde_json::json!({"press_conference": 1, "talks_held": 1})
+    );
+    // At the flip value the verdict flips; just below, it does not.
+    let (code, r) = run(&["--param", "immediately=190h"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        common::instance(&r, "memorandum").unwrap()["status"],
+        "fulfilled"
+    );
+    let (_, r) = run(&["--param", "immediately=189h"]);
+    assert_eq!(
+        common::instance(&r, "memorandum").unwrap()["status"],
+        "violated"
+    );
+    // An unknown param or a value of the wrong kind is an input error.
+    let (code, _, err) = pacta(&[
+        "check",
+        "tests/fixtures/params/rules.pacta",
+        "--events",
+        "tests/fixtures/params/events.jsonl",
+        "--param",
+        "later=3d",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("`--param later`: no param of that name is declared"),
+        "{err}"
+    );
+    let (code, _, err) = pacta(&[
+        "check",
+        "tests/fixtures/params/rules.pacta",
+        "--events",
+        "tests/fixtures/params/events.jsonl",
+        "--param",
+        "immediately=2025-06-01",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("wrong kind of value"), "{err}");
 }

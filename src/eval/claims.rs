@@ -126,10 +126,14 @@ fn judge(ctx: &mut Ctx<'_>, results: &[Instances], claim: &Claim) -> ClaimVerdic
                     .commitments
                     .get(*commitment)
                     .map_or("?", |c| c.id.as_str());
-                return unverifiable(
-                    claim,
-                    format!("no instance of `{name}` with these bindings was ever triggered"),
-                );
+                let reason = if t > as_of {
+                    format!(
+                        "the claim was made after the evidence ends (the as-of), and no instance of `{name}` with these bindings had been triggered by then"
+                    )
+                } else {
+                    format!("no instance of `{name}` with these bindings was ever triggered")
+                };
+                return unverifiable(claim, reason);
             };
             judge_status(claim, inst, *status, t, as_of)
         }

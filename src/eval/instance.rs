@@ -346,12 +346,21 @@ fn eval_instance(
             }
         }
     }
-    if let Some((d, ev)) = decision {
-        if d.at.reached_by(as_of) {
-            inst.decision = Some(d);
-            inst.evidence.extend(ev);
-        } else {
-            inst.late = None;
+    let decided = decision
+        .as_ref()
+        .is_some_and(|(d, _)| d.at.reached_by(as_of));
+    if let Some((d, ev)) = decision.filter(|_| decided) {
+        inst.decision = Some(d);
+        inst.evidence.extend(ev);
+    } else {
+        inst.late = None;
+        // Still open: cite what counts toward the aggregate so far.
+        if target.is_some() {
+            inst.evidence.extend(
+                counted
+                    .iter()
+                    .filter_map(|x| ctx.event_evidence(*x, Role::Counted)),
+            );
         }
     }
     if inst.decision.is_none_or(|d| d.status != Status::Violated) {

@@ -12,6 +12,7 @@ mod claims;
 mod cond;
 mod index;
 mod instance;
+pub mod params;
 pub mod window;
 
 use std::collections::HashMap;

@@ -12,7 +12,21 @@ use crate::model::{Commitment, Origin, Says, Value};
 
 /// Renders the JSON report (pretty-printed, newline-terminated).
 pub fn render(run: &Checked) -> String {
-    let v = to_value(run);
+    render_with(run, false)
+}
+
+/// Renders the JSON report, with a `coverage` object when asked.
+pub fn render_with(run: &Checked, with_coverage: bool) -> String {
+    let mut v = to_value(run);
+    if with_coverage {
+        let cov = super::coverage(run);
+        if let Some(o) = v.as_object_mut() {
+            o.insert(
+                "coverage".into(),
+                json!({"untriggered": cov.untriggered, "unread_kinds": cov.unread_kinds}),
+            );
+        }
+    }
     let mut s = serde_json::to_string_pretty(&v).unwrap_or_else(|_| "{}".into());
     s.push('\n');
     s
@@ -57,6 +71,23 @@ pub fn to_value(run: &Checked) -> J {
                     |p| json!({"value": number(p.value), "target": number(p.target)}),
                 ),
             );
+            if let Some(f) = crate::eval::params::flip(c, i, as_of) {
+                o.insert(
+                    "param_flip".into(),
+                    json!({
+                        "param": f.param,
+                        "value": f.value.to_string(),
+                        "status": f.to.name(),
+                        "if": format!("{} {} {}", f.param, f.op, super::fmt_span_of(f.at)),
+                        "op": f.op,
+                        "threshold_seconds": match f.at {
+                            crate::model::Duration::Exact(d) => json!(d.as_secs()),
+                            crate::model::Duration::BusinessDays(_) => J::Null,
+                        },
+                        "threshold": super::fmt_span_of(f.at),
+                    }),
+                );
+            }
             o.insert(
                 "evidence".into(),
                 J::Array(i.evidence.iter().map(|e| evidence(run, e)).collect()),

@@ -215,3 +215,100 @@ pub fn fmt_pattern(model: &Model, p: &crate::model::Pattern, vars: &[crate::mode
         .collect();
     format!("{}({})", kind.name, args.join(", "))
 }
+
+/// A duration for people, exact: `7 days 22 hours 5 minutes`.
+pub fn fmt_span_of(d: crate::model::Duration) -> String {
+    let crate::model::Duration::Exact(d) = d else {
+        return d.to_string();
+    };
+    let mut secs = d.as_secs();
+    let nanos = d.subsec_nanos();
+    if secs == 0 && nanos == 0 {
+        return "0 seconds".into();
+    }
+    let mut parts = Vec::new();
+    for (unit, size) in [
+        ("day", 86_400),
+        ("hour", 3600),
+        ("minute", 60),
+        ("second", 1),
+    ] {
+        let n = secs / size;
+        secs %= size;
+        if n != 0 {
+            parts.push(format!("{n} {unit}{}", if n == 1 { "" } else { "s" }));
+        }
+    }
+    if nanos != 0 {
+        parts.push(format!("{nanos} nanoseconds"));
+    }
+    parts.join(" ")
+}
+
+/// What the logs exercised (design §10, `--coverage`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Coverage {
+    /// Commitments that nothing in the logs ever put in force.
+    pub untriggered: Vec<String>,
+    /// Event kinds in the logs that no rule reads, with their line counts.
+    pub unread_kinds: BTreeMap<String, u64>,
+}
+
+fn cond_kinds(c: &crate::model::Cond, out: &mut Vec<usize>) {
+    use crate::model::Cond;
+    match c {
+        Cond::And(a, b) | Cond::Or(a, b) => {
+            cond_kinds(a, out);
+            cond_kinds(b, out);
+        }
+        Cond::Not(a) => cond_kinds(a, out),
+        Cond::Event(p) => out.push(p.kind),
+        Cond::Status(..) | Cond::Time(_) => {}
+    }
+}
+
+/// Computes the coverage of a run.
+pub fn coverage(run: &Checked) -> Coverage {
+    use crate::model::{Says, Trigger};
+    let mut read: Vec<usize> = Vec::new();
+    for c in &run.model.commitments {
+        read.push(c.action.kind);
+        if let Trigger::After(cond) = &c.trigger {
+            cond_kinds(cond, &mut read);
+        }
+        if let Some(u) = &c.unless {
+            cond_kinds(u, &mut read);
+        }
+    }
+    for c in &run.model.claims {
+        if let Says::Event { pattern, .. } = &c.says {
+            read.push(pattern.kind);
+        }
+    }
+    let mut unread_kinds: BTreeMap<String, u64> = run.log.ignored.clone();
+    for e in &run.log.events {
+        if !read.contains(&e.kind) {
+            if let Some(k) = run.model.kinds.get(e.kind) {
+                *unread_kinds.entry(k.name.clone()).or_insert(0) += 1;
+            }
+        }
+    }
+    let mut untriggered: Vec<String> = run
+        .model
+        .commitments
+        .iter()
+        .zip(&run.eval.commitments)
+        .filter(|(_, insts)| {
+            !insts
+                .list
+                .iter()
+                .any(|i| i.from_start || i.trigger.is_some())
+        })
+        .map(|(c, _)| c.id.clone())
+        .collect();
+    untriggered.sort();
+    Coverage {
+        untriggered,
+        unread_kinds,
+    }
+}

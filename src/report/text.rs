@@ -14,6 +14,29 @@ pub fn render(run: &Checked) -> String {
     render_styled(run, false)
 }
 
+/// The `--coverage` section: commitments never triggered, kinds no rule reads.
+pub fn render_coverage(run: &Checked) -> String {
+    let cov = super::coverage(run);
+    let mut out = String::from("\nCOVERAGE\n");
+    if cov.untriggered.is_empty() {
+        out.push_str("  every commitment was triggered\n");
+    } else {
+        let list: Vec<String> = cov.untriggered.iter().map(|c| format!("`{c}`")).collect();
+        let _ = writeln!(out, "  never triggered: {}", list.join(", "));
+    }
+    if cov.unread_kinds.is_empty() {
+        out.push_str("  every event kind in the logs is read by a rule\n");
+    } else {
+        let list: Vec<String> = cov
+            .unread_kinds
+            .iter()
+            .map(|(k, n)| format!("`{k}` ({n} line{})", plural(*n)))
+            .collect();
+        let _ = writeln!(out, "  event kinds no rule reads: {}", list.join(", "));
+    }
+    out
+}
+
 /// Colour of a status heading.
 fn status_style(s: Status) -> anstyle::Style {
     use anstyle::{AnsiColor, Style};
@@ -177,22 +200,34 @@ fn render_instance(out: &mut String, run: &Checked, c: &Commitment, i: &Instance
         let _ = writeln!(out, "    opens     {}", fmt_time(o, zone));
     }
     if let Some(d) = i.deadline {
-        let how = match &c.window {
-            Window::Within {
-                duration,
-                before: false,
-            } => format!(" (within {duration})"),
-            Window::Within {
-                duration,
-                before: true,
-            } => format!(" (looks back {duration})"),
+        let how = match (&c.window, c.spans.window) {
+            (Window::Within { .. }, Some(span)) => {
+                format!(" ({})", run.sources.snippet(span).trim())
+            }
             _ => String::new(),
         };
-        let _ = writeln!(out, "    deadline  {}{how}", fmt_bound(d, zone));
+        let label = if c.prohibition {
+            "closes   "
+        } else {
+            "deadline "
+        };
+        let _ = writeln!(out, "    {label} {}{how}", fmt_bound(d, zone));
     } else if matches!(c.window, Window::Open)
         && !matches!(status, Status::Inactive | Status::Expired)
     {
         let _ = writeln!(out, "    deadline  none");
+    }
+    if let Some(f) = crate::eval::params::flip(c, i, run.eval.as_of) {
+        let _ = writeln!(
+            out,
+            "    param     {} = {}; {} if {} {} {}",
+            f.param,
+            f.value,
+            f.to,
+            f.param,
+            f.op,
+            super::fmt_span_of(f.at)
+        );
     }
     if let Some(p) = i.progress {
         let _ = writeln!(
