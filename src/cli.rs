@@ -30,6 +30,28 @@ pub enum Command {
     Check(CheckArgs),
     /// Draw the commitment graph (Graphviz DOT or Mermaid), coloured by verdict when given logs.
     Graph(GraphArgs),
+    /// Tell the story of one verdict: `pacta explain 'order_sla[order=A1]' RULES --events LOG`.
+    Explain(ExplainArgs),
+}
+
+/// Arguments of `pacta explain`.
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// A commitment id, an instance `id[var=value]`, or a claim id.
+    #[arg(value_name = "ID")]
+    pub target: String,
+    /// Rule files, or folders of `*.pacta` files.
+    #[arg(required = true, value_name = "RULES")]
+    pub rules: Vec<PathBuf>,
+    /// Event logs.
+    #[arg(long = "events", short = 'e', value_name = "LOG")]
+    pub events: Vec<PathBuf>,
+    /// Check as of this instant (see `pacta check --help`).
+    #[arg(long, value_name = "TIME")]
+    pub as_of: Option<String>,
+    /// Override a `param` for this run.
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
 }
 
 /// Arguments of `pacta graph`.
@@ -143,6 +165,7 @@ pub fn run(cli: Cli) -> Outcome {
     match cli.command {
         Command::Check(args) => check(args),
         Command::Graph(args) => graph(args),
+        Command::Explain(args) => explain(args),
     }
 }
 
@@ -188,25 +211,10 @@ fn check(args: CheckArgs) -> Outcome {
             );
         }
     };
-    let mut params = Vec::new();
-    for p in &args.params {
-        let Some((name, value)) = p.split_once('=') else {
-            return input_error(
-                format!("`--param {p}` needs the form NAME=VALUE"),
-                "e.g. `--param immediately=3d`",
-            );
-        };
-        let Some(value) = crate::syntax::parse_param_value(value) else {
-            return input_error(
-                format!("`--param {p}`: `{value}` is not a duration, time or number"),
-                "write a value as in a rule file: `3d`, `2 business days`, `2025-06-01`, `1000`",
-            );
-        };
-        params.push(ParamOverride {
-            name: name.trim().to_string(),
-            value,
-        });
-    }
+    let params = match parse_params(&args.params) {
+        Ok(p) => p,
+        Err(o) => return o,
+    };
     let opts = CheckOptions {
         as_of: as_of_arg(args.as_of.as_deref()),
         read: ReadOptions {
@@ -247,6 +255,55 @@ fn check(args: CheckArgs) -> Outcome {
     } else {
         Outcome::Clean
     }
+}
+
+fn explain(args: ExplainArgs) -> Outcome {
+    let target = match report::explain::Target::parse(&args.target) {
+        Ok(t) => t,
+        Err(e) => return input_error(e, "write `id`, `id[var=value]` or a claim id"),
+    };
+    let params = match parse_params(&args.params) {
+        Ok(p) => p,
+        Err(o) => return o,
+    };
+    let logs: Vec<Input> = args.events.iter().map(|p| Input::from_arg(p)).collect();
+    let opts = CheckOptions {
+        as_of: as_of_arg(args.as_of.as_deref()),
+        params,
+        ..CheckOptions::default()
+    };
+    let run = match crate::check(&args.rules, &logs, &opts) {
+        Ok(run) => run,
+        Err(Failure { sources, diags }) => return report_failure(&sources, &diags),
+    };
+    match report::explain::explain(&run, &target) {
+        Ok(text) => emit(&text, None).unwrap_or(Outcome::Clean),
+        Err(e) => input_error(e, "`pacta check` lists every id and instance"),
+    }
+}
+
+/// Parses `--param NAME=VALUE` flags.
+fn parse_params(raw: &[String]) -> Result<Vec<ParamOverride>, Outcome> {
+    let mut params = Vec::new();
+    for p in raw {
+        let Some((name, value)) = p.split_once('=') else {
+            return Err(input_error(
+                format!("`--param {p}` needs the form NAME=VALUE"),
+                "e.g. `--param immediately=3d`",
+            ));
+        };
+        let Some(value) = crate::syntax::parse_param_value(value) else {
+            return Err(input_error(
+                format!("`--param {p}`: `{value}` is not a duration, time or number"),
+                "write a value as in a rule file: `3d`, `2 business days`, `2025-06-01`, `1000`",
+            ));
+        };
+        params.push(ParamOverride {
+            name: name.trim().to_string(),
+            value,
+        });
+    }
+    Ok(params)
 }
 
 fn as_of_arg(a: Option<&str>) -> AsOf {

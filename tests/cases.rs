@@ -455,3 +455,52 @@ fn params_flip_and_coverage() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("wrong kind of value"), "{err}");
 }
+
+/// `pacta explain` tells the story of a verdict: rule lines, trigger,
+/// deadline arithmetic, evidence, verdict and the claims about it.
+#[test]
+fn explain_stories() {
+    let ist = [
+        "examples/istanbul/istanbul.pacta",
+        "--events",
+        "examples/istanbul/events.jsonl",
+    ];
+    let run = |target: &str, rest: &[&str]| {
+        let mut args = vec!["explain", target];
+        args.extend_from_slice(rest);
+        pacta(&args)
+    };
+    let (code, out, err) = run("memorandum_ru", &ist);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("+ 1 day (24 hours of absolute time)"), "{out}");
+    assert!(
+        out.contains("4. verdict: violated at 2025-05-26T12:00:00+03:00"),
+        "{out}"
+    );
+    assert!(out.contains("implemented by russia on 2025-05-28"), "{out}");
+    insta::assert_snapshot!("explain_memorandum_ru", out);
+    let (code, out, err) = run("implemented", &ist);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("4. verdict: contradicted"), "{out}");
+    assert!(
+        out.contains("disputed by `delaying`: the evidence supports `delaying`"),
+        "{out}"
+    );
+    insta::assert_snapshot!("explain_claim_implemented", out);
+    let (code, out, err) = run("exchange_ru", &ist);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("source: \"Despite the fact"),
+        "explain cites sources\n{out}"
+    );
+    let sla = [
+        "examples/order_sla/rules.pacta",
+        "--events",
+        "examples/order_sla/events.jsonl",
+    ];
+    let (code, _, err) = run("no_such", &sla);
+    assert_eq!(code, 2);
+    assert!(err.contains("no commitment or claim `no_such`"), "{err}");
+    let (code, _, err) = run("ship_within_48h[nope=1]", &sla);
+    assert_eq!(code, 2, "{err}");
+}

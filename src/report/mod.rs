@@ -5,6 +5,7 @@
 
 pub mod ci;
 pub mod exchange;
+pub mod explain;
 pub mod graph;
 pub mod json;
 pub mod text;

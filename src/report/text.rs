@@ -259,8 +259,13 @@ fn render_instance(out: &mut String, run: &Checked, c: &Commitment, i: &Instance
     }
 }
 
-/// One line of evidence: role, what, when, where.
+/// One line of evidence: role, what, when, where, and its source (cut short).
 pub fn evidence_line(run: &Checked, e: &Evidence) -> String {
+    evidence_line_with(run, e, true)
+}
+
+/// One line of evidence, with or without the event's `source`.
+pub fn evidence_line_with(run: &Checked, e: &Evidence, with_source: bool) -> String {
     let zone = &run.model.zone;
     let at = fmt_time(e.at, zone);
     let what = match &e.item {
@@ -272,6 +277,7 @@ pub fn evidence_line(run: &Checked, e: &Evidence) -> String {
             let kind = run.model.kinds.get(*kind).map_or("?", |k| k.name.as_str());
             let src = source
                 .as_deref()
+                .filter(|_| with_source)
                 .map(|s| format!(" source: \"{}\"", shorten(s, 100)))
                 .unwrap_or_default();
             format!("{} at {at} ({}){src}", kind, run.sources.log_ref(*origin))
