@@ -32,6 +32,39 @@ pub enum Command {
     Graph(GraphArgs),
     /// Tell the story of one verdict: `pacta explain 'order_sla[order=A1]' RULES --events LOG`.
     Explain(ExplainArgs),
+    /// Keep a reviewed report next to the rules (`NAME.pacta.snap`); exit 1 when verdicts moved.
+    Snapshot(SnapshotArgs),
+    /// Print the verdict transitions between two JSON reports; exit 1 when any moved.
+    Diff(DiffArgs),
+}
+
+/// Arguments of `pacta snapshot`.
+#[derive(Debug, clap::Args)]
+pub struct SnapshotArgs {
+    /// Rule files, or folders of `*.pacta` files.
+    #[arg(required = true, value_name = "RULES")]
+    pub rules: Vec<PathBuf>,
+    /// Event logs.
+    #[arg(long = "events", short = 'e', value_name = "LOG")]
+    pub events: Vec<PathBuf>,
+    /// Check as of this instant (see `pacta check --help`).
+    #[arg(long, value_name = "TIME")]
+    pub as_of: Option<String>,
+    /// Replace the snapshot with the new report.
+    #[arg(long, env = "PACTA_ACCEPT", value_parser = clap::builder::FalseyValueParser::new())]
+    pub accept: bool,
+    /// The snapshot file (default: `RULES.snap` beside the first rule file, `pacta.snap` in a folder).
+    #[arg(long, value_name = "FILE")]
+    pub snap: Option<PathBuf>,
+}
+
+/// Arguments of `pacta diff`.
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The earlier JSON report.
+    pub old: PathBuf,
+    /// The later JSON report.
+    pub new: PathBuf,
 }
 
 /// Arguments of `pacta explain`.
@@ -166,6 +199,8 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Check(args) => check(args),
         Command::Graph(args) => graph(args),
         Command::Explain(args) => explain(args),
+        Command::Snapshot(args) => snapshot(args),
+        Command::Diff(args) => diff(args),
     }
 }
 
@@ -280,6 +315,152 @@ fn explain(args: ExplainArgs) -> Outcome {
         Ok(text) => emit(&text, None).unwrap_or(Outcome::Clean),
         Err(e) => input_error(e, "`pacta check` lists every id and instance"),
     }
+}
+
+fn stdout_colour() -> bool {
+    use std::io::IsTerminal as _;
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+fn snapshot(args: SnapshotArgs) -> Outcome {
+    let logs: Vec<Input> = args.events.iter().map(|p| Input::from_arg(p)).collect();
+    let opts = CheckOptions {
+        as_of: as_of_arg(args.as_of.as_deref()),
+        ..CheckOptions::default()
+    };
+    let run = match crate::check(&args.rules, &logs, &opts) {
+        Ok(run) => run,
+        Err(Failure { sources, diags }) => return report_failure(&sources, &diags),
+    };
+    let snap = args
+        .snap
+        .clone()
+        .unwrap_or_else(|| match args.rules.first() {
+            Some(p) if p.is_dir() => p.join("pacta.snap"),
+            Some(p) => {
+                let mut s = p.clone().into_os_string();
+                s.push(".snap");
+                PathBuf::from(s)
+            }
+            None => PathBuf::from("pacta.snap"),
+        });
+    let mut new_path = snap.clone().into_os_string();
+    new_path.push(".new");
+    let new_path = PathBuf::from(new_path);
+    let name = crate::load::display(&snap);
+    let text = report::snapshot::render(&run);
+    let old = std::fs::read_to_string(&snap).ok();
+    let write = |path: &std::path::Path| -> Option<Outcome> {
+        std::fs::write(path, text.as_bytes()).err().map(|e| {
+            input_error(
+                format!("cannot write `{}`: {e}", crate::load::display(path)),
+                "check the folder exists and is writable",
+            )
+        })
+    };
+    let mut out = String::new();
+    let outcome = match old {
+        Some(old) if old == text => {
+            let _ = std::fs::remove_file(&new_path);
+            out.push_str(&format!("snapshot `{name}` is up to date\n"));
+            Outcome::Clean
+        }
+        Some(old) => {
+            let moved = report::snapshot::transitions(
+                &report::snapshot::parse_verdicts(&old),
+                &report::snapshot::parse_verdicts(&text),
+            );
+            if moved.is_empty() {
+                out.push_str(&format!(
+                    "snapshot `{name}`: no verdict moved; the report's details changed:\n"
+                ));
+                out.push_str(&report::snapshot::text_diff(
+                    &old,
+                    &text,
+                    &name,
+                    &format!("{name}.new"),
+                ));
+            } else {
+                out.push_str(&format!(
+                    "snapshot `{name}`: {} verdict(s) moved:\n",
+                    moved.len()
+                ));
+                out.push_str(&report::snapshot::render_transitions(
+                    &moved,
+                    stdout_colour(),
+                ));
+            }
+            if args.accept {
+                if let Some(o) = write(&snap) {
+                    return o;
+                }
+                let _ = std::fs::remove_file(&new_path);
+                out.push_str(&format!("accepted: `{name}` updated\n"));
+                Outcome::Clean
+            } else {
+                if let Some(o) = write(&new_path) {
+                    return o;
+                }
+                out.push_str(&format!(
+                    "wrote `{}`; review it, then run with `--accept` (or PACTA_ACCEPT=1) to replace the snapshot\n",
+                    crate::load::display(&new_path)
+                ));
+                Outcome::Failed
+            }
+        }
+        None => {
+            if let Some(o) = write(&snap) {
+                return o;
+            }
+            out.push_str(&format!(
+                "created snapshot `{name}`; review it and commit it beside the rules\n"
+            ));
+            Outcome::Clean
+        }
+    };
+    emit(&out, None).unwrap_or(outcome)
+}
+
+fn diff(args: DiffArgs) -> Outcome {
+    let read = |p: &PathBuf| -> Result<std::collections::BTreeMap<String, String>, Outcome> {
+        let name = crate::load::display(p);
+        let text = std::fs::read_to_string(p).map_err(|e| {
+            input_error(
+                format!("cannot read `{name}`: {e}"),
+                "give two reports written by `pacta check --format json`",
+            )
+        })?;
+        let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+            input_error(
+                format!("`{name}` is not JSON: {e}"),
+                "give two reports written by `pacta check --format json`",
+            )
+        })?;
+        report::snapshot::verdicts_of_json(&v).ok_or_else(|| {
+            input_error(
+                format!(
+                    "`{name}` is not a pacta JSON report (no `commitments` and `claims` lists)"
+                ),
+                "give two reports written by `pacta check --format json`",
+            )
+        })
+    };
+    let (old, new) = match (read(&args.old), read(&args.new)) {
+        (Ok(o), Ok(n)) => (o, n),
+        (Err(e), _) | (_, Err(e)) => return e,
+    };
+    let moved = report::snapshot::transitions(&old, &new);
+    let text = if moved.is_empty() {
+        "no verdict moved\n".to_string()
+    } else {
+        report::snapshot::render_transitions(&moved, stdout_colour())
+    };
+    let code = if moved.is_empty() {
+        Outcome::Clean
+    } else {
+        Outcome::Failed
+    };
+    emit(&text, None).unwrap_or(code)
 }
 
 /// Parses `--param NAME=VALUE` flags.

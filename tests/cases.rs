@@ -504,3 +504,133 @@ fn explain_stories() {
     let (code, _, err) = run("ship_within_48h[nope=1]", &sla);
     assert_eq!(code, 2, "{err}");
 }
+
+/// The README's CI recipe, run end to end on a copy of the Istanbul example:
+/// the snapshot is created, then kept; the check fails with annotations.
+#[test]
+fn readme_ci_recipe() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let block = readme
+        .split("```yaml")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next()
+        .unwrap();
+    let commands: Vec<Vec<String>> = block
+        .lines()
+        .map(|l| l.split('#').next().unwrap().trim())
+        .filter(|l| l.starts_with("pacta "))
+        .map(|l| {
+            l.split_whitespace()
+                .skip(1)
+                .map(|w| {
+                    if w == "''" {
+                        String::new()
+                    } else {
+                        w.to_string()
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    assert_eq!(commands.len(), 3, "{block}");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("readme_ci");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("rules")).unwrap();
+    std::fs::create_dir_all(dir.join("logs")).unwrap();
+    std::fs::copy(
+        "examples/istanbul/istanbul.pacta",
+        dir.join("rules/istanbul.pacta"),
+    )
+    .unwrap();
+    std::fs::copy(
+        "examples/istanbul/events.jsonl",
+        dir.join("logs/events.jsonl"),
+    )
+    .unwrap();
+    let run = |args: &[String]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_pacta"))
+            .args(args)
+            .current_dir(&dir)
+            .env("NO_COLOR", "1")
+            .env_remove("PACTA_ACCEPT")
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    // First run: the snapshot is created; a second run finds it up to date.
+    assert_eq!(run(&commands[0]).0, 0);
+    assert!(dir.join("rules/pacta.snap").exists());
+    let (code, out) = run(&commands[0]);
+    assert_eq!((code, out.contains("up to date")), (0, true), "{out}");
+    // The Markdown report never fails the step; the annotations do.
+    assert_eq!(run(&commands[1]).0, 0);
+    assert!(
+        std::fs::read_to_string(dir.join("pacta.md"))
+            .unwrap()
+            .contains("❌ violated")
+    );
+    let (code, out) = run(&commands[2]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("::error file=rules/istanbul.pacta,line=36"),
+        "{out}"
+    );
+    // A change in the evidence moves a verdict: the snapshot step fails and
+    // names the transition; `--accept` takes the new report.
+    let log = std::fs::read_to_string(dir.join("logs/events.jsonl")).unwrap();
+    let delivered = "{\"at\": \"2025-05-26T09:00:00+03:00\", \"event\": \"memorandum_delivered\", \"by\": \"russia\", \"to\": \"ukraine\"}\n";
+    std::fs::write(dir.join("logs/events.jsonl"), format!("{log}{delivered}")).unwrap();
+    let (code, out) = run(&commands[0]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("memorandum_ru: violated → fulfilled"), "{out}");
+    assert!(dir.join("rules/pacta.snap.new").exists());
+    let mut accept = commands[0].clone();
+    accept.push("--accept".into());
+    assert_eq!(run(&accept).0, 0);
+    assert!(!dir.join("rules/pacta.snap.new").exists());
+    assert_eq!(run(&commands[0]).0, 0);
+}
+
+/// `pacta diff` prints the verdict transitions between two JSON reports.
+#[test]
+fn diff_between_reports() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("diff_reports");
+    std::fs::create_dir_all(&dir).unwrap();
+    let report = |as_of: &str, name: &str| {
+        let (_, out, _) = pacta(&[
+            "check",
+            "examples/istanbul/istanbul.pacta",
+            "--events",
+            "examples/istanbul/events.jsonl",
+            "--format",
+            "json",
+            "--as-of",
+            as_of,
+        ]);
+        let p = dir.join(name);
+        std::fs::write(&p, out).unwrap();
+        p.to_string_lossy().into_owned()
+    };
+    let old = report("2025-05-26T00:00:00+03:00", "old.json");
+    let new = report("2025-06-02T12:00:00+03:00", "new.json");
+    let (code, out, _) = pacta(&["diff", &old, &new]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("  memorandum_ru: pending → violated\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  claim implemented: unverifiable → contradicted\n"),
+        "{out}"
+    );
+    let (code, out, _) = pacta(&["diff", &new, &new]);
+    assert_eq!((code, out.as_str()), (0, "no verdict moved\n"));
+    let (code, _, err) = pacta(&["diff", &new, "README.md"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("is not JSON"), "{err}");
+}

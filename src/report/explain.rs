@@ -524,7 +524,11 @@ fn explain_claim(out: &mut String, run: &Checked, v: &ClaimVerdict) {
         let inst = run.eval.commitments.get(*commitment).and_then(|r| r.get(b));
         if let (Some(inst), Some(cm)) = (inst, run.model.commitments.get(*commitment)) {
             if let Some(since) = inst.reached(a).filter(|m| *m != crate::eval::Moment::MIN) {
-                let how = if since.after { " (just after that instant)" } else { "" };
+                let how = if since.after {
+                    " (just after that instant)"
+                } else {
+                    ""
+                };
                 let _ = writeln!(
                     out,
                     "   `{}` had been {a} since {}{how}",

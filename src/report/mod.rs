@@ -8,6 +8,7 @@ pub mod exchange;
 pub mod explain;
 pub mod graph;
 pub mod json;
+pub mod snapshot;
 pub mod text;
 
 use std::collections::BTreeMap;
