@@ -23,6 +23,7 @@ pub mod diagnostics;
 pub mod error;
 pub mod eval;
 pub mod events;
+pub mod fmt;
 pub mod graph;
 pub mod load;
 pub mod model;

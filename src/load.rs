@@ -60,6 +60,7 @@ pub fn load_rules(paths: &[PathBuf]) -> Result<Loaded, (SourceMap, Diagnostics)>
 pub fn load_text(name: &str, text: &str) -> Result<Loaded, (SourceMap, Diagnostics)> {
     let mut sources = SourceMap::new();
     let id = sources.add(name, text);
+    sources.set_root(id);
     match syntax::parse_file(id, text) {
         Ok(file) => Ok(Loaded {
             sources,
@@ -138,6 +139,9 @@ impl Loader {
         };
         let name = display(path);
         let id = self.sources.add(name.clone(), text.as_str());
+        if imported_at.is_none() {
+            self.sources.set_root(id);
+        }
         self.seen.insert(canon.clone(), id);
         let file = match syntax::parse_file(id, &text) {
             Ok(f) => f,

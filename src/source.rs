@@ -34,6 +34,7 @@ pub struct SourceFile {
 pub struct SourceMap {
     files: Vec<SourceFile>,
     logs: Vec<String>,
+    root: Option<SourceId>,
 }
 
 impl SourceMap {
@@ -50,6 +51,18 @@ impl SourceMap {
             text: text.into(),
         });
         id
+    }
+
+    /// Marks the first rule file the user named (its zone is the report's).
+    pub fn set_root(&mut self, id: SourceId) {
+        if self.root.is_none() {
+            self.root = Some(id);
+        }
+    }
+
+    /// The first rule file the user named.
+    pub fn root(&self) -> Option<SourceId> {
+        self.root
     }
 
     /// Adds an event log name and returns its id.

@@ -224,8 +224,10 @@ fn eval_instance(
             None => Decimal::ONE,
         };
         if in_window(ev.at) {
+            // Progress counts every matching event in the window; the
+            // evidence stops at the one that reached the bound.
+            total = total.saturating_add(amount);
             if reached.is_none() {
-                total = total.saturating_add(amount);
                 if counted.len() < MAX_COUNTED {
                     counted.push(e);
                 }

@@ -19,11 +19,37 @@ impl Fields for Row<'_> {
 }
 
 impl Reader<'_> {
-    pub(super) fn read_csv(&mut self, input: impl Read) -> Result<(), RunError> {
+    /// Reads a whole CSV log. It is held in memory so that line numbers
+    /// come from byte offsets: the csv crate's own line counter is off by
+    /// one on CRLF files.
+    pub(super) fn read_csv(&mut self, mut input: impl Read) -> Result<(), RunError> {
+        let mut bytes = Vec::new();
+        input.read_to_end(&mut bytes).map_err(|e| RunError::Log {
+            file: self.file.clone(),
+            line: 1,
+            message: format!("cannot read: {e}"),
+            help: "check that the log is a readable file".into(),
+        })?;
+        let newlines: Vec<u64> = bytes
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b'\n')
+            .map(|(i, _)| i as u64)
+            .collect();
+        // 1-based line of the record starting at a byte offset. With CRLF the
+        // csv crate ends a record at `\r` and starts the next at `\n`, so
+        // line terminators at the offset are skipped first.
+        let line_of = |byte: u64| {
+            let mut at = byte as usize;
+            while bytes.get(at).is_some_and(|b| *b == b'\r' || *b == b'\n') {
+                at += 1;
+            }
+            newlines.partition_point(|nl| (*nl as usize) < at) as u64 + 1
+        };
         let mut rdr = ::csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(false)
-            .from_reader(input);
+            .from_reader(bytes.as_slice());
         let headers: Vec<String> = match rdr.byte_headers() {
             Ok(h) => h
                 .iter()
@@ -48,11 +74,11 @@ impl Reader<'_> {
         };
         let mut record = ::csv::ByteRecord::new();
         loop {
-            let line = rdr.position().line();
+            let line = line_of(rdr.position().byte());
             match rdr.read_byte_record(&mut record) {
                 Ok(false) => break,
                 Ok(true) => {
-                    let line = record.position().map_or(line, |p| p.line());
+                    let line = record.position().map_or(line, |p| line_of(p.byte()));
                     if record.iter().all(|c| c.is_empty()) {
                         continue;
                     }
@@ -88,7 +114,7 @@ impl Reader<'_> {
                     }
                 }
                 Err(e) => {
-                    let line = e.position().map_or(line, |p| p.line());
+                    let line = e.position().map_or(line, |p| line_of(p.byte()));
                     let msg = match e.kind() {
                         ::csv::ErrorKind::UnequalLengths {
                             expected_len, len, ..

@@ -547,9 +547,10 @@ fn explain_claim(out: &mut String, run: &Checked, v: &ClaimVerdict) {
         );
     }
     if let Some(l) = v.later {
+        let when = if l.after { "just after" } else { "at" };
         let _ = writeln!(
             out,
-            "   the claimed state came later, at {}",
+            "   the claimed state came later, {when} {}",
             fmt_time(l.at, zone)
         );
     }

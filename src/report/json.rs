@@ -258,6 +258,11 @@ fn claim(run: &Checked, v: &ClaimVerdict) -> J {
         "later_at".into(),
         v.later.map_or(J::Null, |m| J::String(fmt_time(m.at, zone))),
     );
+    // A violation comes just after its deadline instant (`later_at`).
+    o.insert(
+        "later_just_after".into(),
+        J::Bool(v.later.is_some_and(|m| m.after)),
+    );
     o.insert("reason".into(), v.reason.clone().map_or(J::Null, J::String));
     o.insert("title".into(), c.title.clone().map_or(J::Null, J::String));
     o.insert("source".into(), c.source.clone().map_or(J::Null, J::String));

@@ -339,9 +339,10 @@ fn render_claim(out: &mut String, run: &Checked, v: &ClaimVerdict, colour: bool)
     };
     let _ = writeln!(out, "    says {says}; {found}");
     if let Some(l) = v.later {
+        let when = if l.after { "just after" } else { "at" };
         let _ = writeln!(
             out,
-            "    the claimed state came later, at {}",
+            "    the claimed state came later, {when} {}",
             fmt_time(l.at, zone)
         );
     }

@@ -54,6 +54,7 @@ pub fn resolve(
         params: Vec::new(),
         param_index: HashMap::new(),
         calendars: HashMap::new(),
+        root: sources.root(),
     };
     r.calendars(files);
     r.declarations(files, overrides);
@@ -78,6 +79,8 @@ struct Resolver<'a> {
     params: Vec<Param>,
     param_index: HashMap<String, usize>,
     calendars: HashMap<SourceId, Arc<Calendar>>,
+    /// The first rule file named by the user.
+    root: Option<SourceId>,
 }
 
 /// The variables of the commitment being resolved.
@@ -238,12 +241,16 @@ impl Resolver<'_> {
                 self.duplicate("field", &f.name.name, f.name.span, first);
                 continue;
             }
-            let Some(ty) = FieldType::from_name(&f.ty.name) else {
-                self.diags.push(ResolveError::UnknownType {
-                    name: f.ty.name.clone(),
-                    span: f.ty.span,
-                });
-                continue;
+            let ty = match FieldType::from_name(&f.ty.name) {
+                Some(ty) => ty,
+                None => {
+                    self.diags.push(ResolveError::UnknownType {
+                        name: f.ty.name.clone(),
+                        span: f.ty.span,
+                    });
+                    // Kept (as `id`) so later uses of the field add no second error.
+                    FieldType::Id
+                }
             };
             if matches!(f.name.name.as_str(), "at" | "event") {
                 self.diags.push(ResolveError::Invalid {
@@ -394,9 +401,12 @@ impl Resolver<'_> {
                 }
             }
         }
-        let zone = files
-            .first()
-            .map(|(s, _)| self.calendar(*s).zone.clone())
+        // The report's zone (and the zone of local times in logs) is the
+        // first rule file named on the command line, not a file it imports.
+        let zone = self
+            .root
+            .or_else(|| files.last().map(|(s, _)| *s))
+            .map(|s| self.calendar(s).zone.clone())
             .unwrap_or_else(Zone::utc);
         Model {
             zone,
@@ -674,6 +684,26 @@ impl Resolver<'_> {
             let Some((_, ast_c)) = asts.get(i) else {
                 continue;
             };
+            if let (Trigger::Immediate, Window::Within { before: false, .. }) =
+                (&c.trigger, &c.window)
+            {
+                self.diags.push(ResolveError::Invalid {
+                    message: format!("`{}` has `within` but nothing to count from", c.id),
+                    span: c.spans.window.unwrap_or(c.spans.id),
+                    label: "counts from the trigger, and there is no `after`".into(),
+                    help: "add `after CONDITION` (the clock starts when it holds), or give a fixed deadline with `by TIME` or `between A and B`".into(),
+                });
+            }
+            if let Trigger::After(cond) = &c.trigger {
+                if true_without_events(cond) {
+                    self.diags.push(ResolveError::Invalid {
+                        message: format!("the `after` condition of `{}` holds before anything happens", c.id),
+                        span: c.spans.after.unwrap_or(c.spans.id),
+                        label: "true from the start".into(),
+                        help: "a trigger needs something to happen: combine `not` with an event or a commitment, e.g. `after ordered(o) and not paid(o)`, or drop `after` for a commitment in force from the start".into(),
+                    });
+                }
+            }
             for v in &c.vars {
                 let bound = match &c.trigger {
                     Trigger::Reparation(_) => true, // checked in `reparations`
@@ -794,12 +824,11 @@ impl Resolver<'_> {
                 Some(i) => {
                     let ty = kind.fields.get(i).map(|x| x.ty)?;
                     if !ty.is_numeric() {
-                        self.diags.push(ResolveError::WrongType {
-                            field: f.name.clone(),
-                            expected: "int",
-                            found: format!("a `{}` field", ty.name()),
+                        self.diags.push(ResolveError::Invalid {
+                            message: format!("`sum({})` needs a number field, and `{}` is `{}`", f.name, f.name, ty.name()),
                             span: f.span,
-                            help: "`sum(…)` adds up an `int` or `number` field".into(),
+                            label: format!("{} `{}` field", if ty == FieldType::Id || ty == FieldType::Int { "an" } else { "a" }, ty.name()),
+                            help: "`sum(…)` adds up an `int` or `number` field; use `with count >= N` to count events".into(),
                         });
                     }
                     Some(i)
@@ -1249,6 +1278,17 @@ fn field_help(kind: &EventKind) -> String {
         .map(|f| format!("`{}: {}`", f.name, f.ty.name()))
         .collect();
     format!("`{}` has {}", kind.name, fields.join(", "))
+}
+
+/// True when the condition holds with every event, commitment status and
+/// time still to come (only `not` can make that so).
+fn true_without_events(cond: &Cond) -> bool {
+    match cond {
+        Cond::And(a, b) => true_without_events(a) && true_without_events(b),
+        Cond::Or(a, b) => true_without_events(a) || true_without_events(b),
+        Cond::Not(a) => !true_without_events(a),
+        Cond::Status(..) | Cond::Event(_) | Cond::Time(_) => false,
+    }
 }
 
 fn pattern_binds(p: &Pattern, c: &Commitment, var: &str) -> bool {

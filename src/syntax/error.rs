@@ -203,6 +203,9 @@ impl Rule {
             Rule::word | Rule::ident | Rule::field_name => "a name",
             Rule::field_path => "a field name",
             Rule::keyword => "a keyword",
+            Rule::lbrace => "`{`",
+            Rule::rbrace => "`}`",
+            Rule::rparen => "`)`",
             Rule::WHITESPACE | Rule::COMMENT | Rule::ident_char => return None,
         })
     }
@@ -224,6 +227,15 @@ pub(super) fn from_pest(
         end
     } else {
         start + found_len(text, start)
+    };
+    // At the end of the file there is nothing to underline: point at the
+    // last visible character instead, so the label is drawn.
+    let trimmed = text.trim_end().len();
+    let (start, end) = if start >= trimmed && trimmed > 0 {
+        let width = text.trim_end().chars().last().map_or(1, char::len_utf8);
+        (trimmed - width, trimmed)
+    } else {
+        (start, end)
     };
     let expected = match &err.variant {
         ErrorVariant::ParsingError { positives, .. } => {

@@ -137,7 +137,7 @@ fn lower_event(cx: &Cx, pair: Pair<'_, Rule>) -> Result<ast::EventDecl> {
     cx.next(&mut inner, Rule::kw_event, &pair)?;
     let id = lower_ident(cx, cx.next(&mut inner, Rule::ident, &pair)?);
     let mut fields = Vec::new();
-    for f in inner {
+    for f in inner.filter(|p| p.as_rule() != Rule::rparen) {
         fields.push(lower_field_decl(cx, f)?);
     }
     Ok(ast::EventDecl { id, fields, span })
@@ -193,6 +193,7 @@ fn lower_commitment(
     for clause in inner {
         let clause_span = cx.span(&clause);
         let name = match clause.as_rule() {
+            Rule::lbrace | Rule::rbrace => continue,
             Rule::string => {
                 c.title = Some(lower_string(cx, clause)?);
                 continue;
@@ -460,7 +461,7 @@ fn lower_pattern(cx: &Cx, pair: Pair<'_, Rule>) -> Result<ast::Pattern> {
     let mut inner = pair.clone().into_inner();
     let kind = lower_ident(cx, cx.next(&mut inner, Rule::ident, &pair)?);
     let mut constraints = Vec::new();
-    for c in inner {
+    for c in inner.filter(|p| p.as_rule() != Rule::rparen) {
         constraints.push(lower_constraint(cx, c)?);
     }
     Ok(ast::Pattern {
@@ -534,6 +535,7 @@ fn lower_claim(cx: &Cx, pair: Pair<'_, Rule>, diags: &mut Diagnostics) -> Result
     for clause in inner {
         let clause_span = cx.span(&clause);
         let name = match clause.as_rule() {
+            Rule::lbrace | Rule::rbrace => continue,
             Rule::string => {
                 c.title = Some(lower_string(cx, clause)?);
                 continue;
