@@ -165,6 +165,8 @@ pub enum Format {
     Github,
     /// A Markdown summary and tables, for a pull-request comment.
     Markdown,
+    /// Counts per status and only the failing instances and claims.
+    Summary,
     /// SARIF 2.1.0, for code-scanning tools.
     Sarif,
     /// JUnit XML: one test case per commitment instance and claim.
@@ -279,6 +281,7 @@ fn check(args: CheckArgs) -> Outcome {
         Format::Json => report::json::render_with(&run, args.coverage),
         Format::Github => report::ci::render_github(&run),
         Format::Markdown => report::ci::render_markdown(&run),
+        Format::Summary => report::text::render_summary(&run, &fail_on),
         Format::Sarif => report::exchange::render_sarif(&run, &fail_on),
         Format::Junit => report::exchange::render_junit(&run, &fail_on),
     };

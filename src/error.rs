@@ -21,13 +21,15 @@ pub enum RunError {
         help: String,
     },
     /// A bad line in an event log.
-    #[error("{file}:{line}: {message}")]
+    #[error("{file}:{line}{}: {message}", column.map(|c| format!(":{c}")).unwrap_or_default())]
     #[diagnostic(code(pacta::log), help("{help}"))]
     Log {
         /// The log.
         file: String,
         /// 1-based line.
         line: u64,
+        /// 1-based column, when known.
+        column: Option<u64>,
         /// What is wrong.
         message: String,
         /// How to fix it.

@@ -25,6 +25,7 @@ pub mod eval;
 pub mod events;
 pub mod fmt;
 pub mod graph;
+pub mod lint;
 pub mod load;
 pub mod model;
 pub mod report;

@@ -634,3 +634,27 @@ fn diff_between_reports() {
     assert_eq!(code, 2);
     assert!(err.contains("is not JSON"), "{err}");
 }
+
+/// `--format summary`: counts, then only what fails the run.
+#[test]
+fn summary_format() {
+    let (code, out, err) = pacta(&[
+        "check",
+        "examples/order_sla/rules.pacta",
+        "--events",
+        "examples/order_sla/events.jsonl",
+        "--format",
+        "summary",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        out.contains("commitments: 5 violated, 1 pending, 3 fulfilled, 2 cancelled\n"),
+        "{out}"
+    );
+    assert!(out.contains("failing (6):\n"), "{out}");
+    assert!(
+        !out.contains("fulfilled late"),
+        "only failing instances are listed\n{out}"
+    );
+    insta::assert_snapshot!("order_sla_summary", out);
+}

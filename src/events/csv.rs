@@ -16,6 +16,10 @@ impl Fields for Row<'_> {
         let i = self.headers.iter().position(|h| h == path)?;
         self.cells.get(i).map(|s| Raw::Text(s))
     }
+
+    fn names(&self) -> Vec<String> {
+        self.headers.to_vec()
+    }
 }
 
 impl Reader<'_> {
@@ -27,6 +31,7 @@ impl Reader<'_> {
         input.read_to_end(&mut bytes).map_err(|e| RunError::Log {
             file: self.file.clone(),
             line: 1,
+            column: None,
             message: format!("cannot read: {e}"),
             help: "check that the log is a readable file".into(),
         })?;
@@ -67,6 +72,7 @@ impl Reader<'_> {
                 return Err(RunError::Log {
                     file: self.file.clone(),
                     line: 1,
+                    column: None,
                     message: format!("cannot read the CSV header: {e}"),
                     help: "the first row names the columns: `at,event,…`".into(),
                 });

@@ -20,6 +20,10 @@ impl Fields for Object<'_> {
         }
         Some(Raw::Json(cur))
     }
+
+    fn names(&self) -> Vec<String> {
+        self.0.keys().cloned().collect()
+    }
 }
 
 impl Reader<'_> {
@@ -32,6 +36,7 @@ impl Reader<'_> {
                 read_line_capped(&mut input, &mut buf, MAX_LINE).map_err(|e| RunError::Log {
                     file: self.file.clone(),
                     line: line_no + 1,
+                    column: None,
                     message: format!("cannot read: {e}"),
                     help: "check that the log is a readable file".into(),
                 })?;
@@ -88,10 +93,12 @@ fn parse_line(bytes: &[u8]) -> Result<serde_json::Value, LineError> {
     serde_json::from_slice(bytes).map_err(|e| {
         let msg = e.to_string();
         let msg = msg.split(" at line").next().unwrap_or(&msg).to_string();
-        LineError::new(
-            format!("column {}: invalid JSON: {msg}", e.column()),
+        let mut err = LineError::new(
+            format!("invalid JSON: {msg}"),
             "each line must be one complete JSON object in UTF-8",
-        )
+        );
+        err.column = Some(e.column() as u64);
+        err
     })
 }
 

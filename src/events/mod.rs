@@ -11,7 +11,6 @@ mod jsonl;
 mod value;
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -135,19 +134,11 @@ pub fn read_logs(
             }
             Input::Stdin => {
                 stdin_used = true;
-                let mut buf = Vec::new();
-                match std::io::stdin().lock().read_to_end(&mut buf) {
-                    Ok(_) => {
-                        let is_csv = buf
-                            .iter()
-                            .find(|b| !b.is_ascii_whitespace())
-                            .is_some_and(|b| *b != b'{');
-                        if is_csv {
-                            reader.read_csv(buf.as_slice())
-                        } else {
-                            reader.read_jsonl(buf.as_slice())
-                        }
-                    }
+                // Streamed: JSON Lines from a pipe are never held whole in memory.
+                let mut input = std::io::BufReader::with_capacity(1 << 16, std::io::stdin().lock());
+                match sniff_csv(&mut input) {
+                    Ok(true) => reader.read_csv(input),
+                    Ok(false) => reader.read_jsonl(input),
                     Err(e) => Err(reader.input_error(&format!("cannot read standard input: {e}"))),
                 }
             }
@@ -167,6 +158,17 @@ pub fn read_logs(
     Ok(log)
 }
 
+/// True when the first non-blank byte of the input is not `{` (a CSV
+/// header); looks no further than the first buffer.
+fn sniff_csv(input: &mut impl std::io::BufRead) -> std::io::Result<bool> {
+    let buf = input.fill_buf()?;
+    let buf = buf.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(buf);
+    Ok(buf
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b != b'{'))
+}
+
 struct Reader<'a> {
     model: &'a Model,
     opts: &'a ReadOptions,
@@ -180,6 +182,7 @@ struct Reader<'a> {
 pub(crate) struct LineError {
     pub message: String,
     pub help: String,
+    pub column: Option<u64>,
 }
 
 impl LineError {
@@ -187,6 +190,7 @@ impl LineError {
         LineError {
             message: message.into(),
             help: help.into(),
+            column: None,
         }
     }
 }
@@ -218,6 +222,7 @@ impl Reader<'_> {
 
     /// Records a bad line: skipped and counted, or the run's error.
     fn bad_line(&mut self, line: u64, err: LineError) -> Result<(), RunError> {
+        self.log.lines += 1;
         if self.opts.skip_bad_lines {
             self.log.skipped += 1;
             if self.log.first_skipped.is_none() {
@@ -225,13 +230,18 @@ impl Reader<'_> {
                     log: self.id,
                     line: u32::try_from(line).unwrap_or(u32::MAX),
                 };
-                self.log.first_skipped = Some((r, err.message));
+                let message = match err.column {
+                    Some(c) => format!("column {c}: {}", err.message),
+                    None => err.message,
+                };
+                self.log.first_skipped = Some((r, message));
             }
             Ok(())
         } else {
             Err(RunError::Log {
                 file: self.file.clone(),
                 line,
+                column: err.column,
                 message: err.message,
                 help: err.help,
             })

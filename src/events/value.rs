@@ -23,6 +23,19 @@ pub(crate) enum Raw<'a> {
 /// A record's fields by name (`a.b` for nested JSON).
 pub(crate) trait Fields {
     fn get(&self, path: &str) -> Option<Raw<'_>>;
+    /// The top-level field names, for messages.
+    fn names(&self) -> Vec<String>;
+}
+
+/// "; the line has `a`, `b`, `c`" for a missing-field message.
+fn has_fields(fields: &impl Fields) -> String {
+    let mut names = fields.names();
+    names.truncate(12);
+    if names.is_empty() {
+        return "; the line has no fields".into();
+    }
+    let list: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    format!("; the line has {}", list.join(", "))
 }
 
 /// A typed record.
@@ -63,7 +76,11 @@ pub(crate) fn record(
         }
         None => {
             return Err(LineError::new(
-                format!("missing field `{}` (the event kind)", opts.kind_field),
+                format!(
+                    "missing field `{}` (the event kind){}",
+                    opts.kind_field,
+                    has_fields(fields)
+                ),
                 format!(
                     "each line needs a kind; use `--kind-field` if your log calls it something else than `{}`",
                     opts.kind_field
@@ -80,7 +97,7 @@ pub(crate) fn record(
         })?,
         None => {
             return Err(LineError::new(
-                format!("missing field `{}` (the event time)", opts.time_field),
+                format!("missing field `{}` (the event time){}", opts.time_field, has_fields(fields)),
                 format!("each line needs a time; use `--time-field` if your log calls it something else than `{}`", opts.time_field),
             ));
         }

@@ -54,9 +54,15 @@ pub(super) fn scan(text: &str) -> Vec<Comment> {
         } else if c == '/' && chars.peek().map(|&(_, n)| n) == Some('/') {
             let rest = text.get(i..).unwrap_or("");
             let line_len = rest.find('\n').unwrap_or(rest.len());
-            let body = rest.get(..line_len).unwrap_or("").trim_end_matches(is_blank);
+            let body = rest
+                .get(..line_len)
+                .unwrap_or("")
+                .trim_end_matches(is_blank);
             let end = i + body.len();
-            let line_start = text.get(..i).and_then(|b| b.rfind('\n')).map_or(0, |n| n + 1);
+            let line_start = text
+                .get(..i)
+                .and_then(|b| b.rfind('\n'))
+                .map_or(0, |n| n + 1);
             let own_line = text
                 .get(line_start..i)
                 .is_some_and(|b| b.chars().all(is_blank));

@@ -136,11 +136,7 @@ fn same_meaning(text: &str, file: &ast::File, out: &str) -> Result<(), String> {
     before.sort();
     after.sort();
     if before != after {
-        return Err(format!(
-            "{} comments in, {} out",
-            before.len(),
-            after.len()
-        ));
+        return Err(format!("{} comments in, {} out", before.len(), after.len()));
     }
     Ok(())
 }

@@ -92,6 +92,29 @@ impl<'a> Locator<'a> {
         }
     }
 
+    /// `end` moved back over blanks and comments: pest spans of rules that
+    /// end in an optional part take in the trivia skipped before it.
+    fn trim_end(&self, mut end: usize) -> usize {
+        loop {
+            let before = self.text.get(..end).unwrap_or("");
+            let trimmed = before.trim_end_matches(is_blank).len();
+            match self
+                .comments
+                .iter()
+                .find(|c| c.start < trimmed && trimmed <= c.end)
+            {
+                Some(c) => end = c.start,
+                None => return trimmed,
+            }
+        }
+    }
+
+    /// A leaf unit over `span`, trivia at its end left out.
+    fn leaf(&self, role: Role, span: Span) -> Node {
+        let start = span.start as usize;
+        Node::leaf(role, start, self.trim_end(span.end as usize).max(start))
+    }
+
     fn cond_clause(&self, kw: &str, cond: &Cond) -> Node {
         let span = cond.span();
         let start = self.keyword_before(span.start as usize, kw);
@@ -103,8 +126,8 @@ impl<'a> Locator<'a> {
         match item {
             Item::Timezone(s) => self.keyword_item("timezone", s.span),
             Item::Import(s) => self.keyword_item("import", s.span),
-            Item::Party(p) => Node::leaf(Role::Item, p.span.start as usize, p.span.end as usize),
-            Item::Param(p) => Node::leaf(Role::Item, p.span.start as usize, p.span.end as usize),
+            Item::Party(p) => self.leaf(Role::Item, p.span),
+            Item::Param(p) => self.leaf(Role::Item, p.span),
             Item::Holidays(days, span) => {
                 let elems = days
                     .iter()
@@ -150,7 +173,7 @@ impl<'a> Locator<'a> {
                 Some(to) => format!("by {} to {}", p.debtor.name, to.name),
                 None => format!("by {}", p.debtor.name),
             };
-            out.push((span_leaf(Role::Clause, p.span), text));
+            out.push((self.leaf(Role::Clause, p.span), text));
         }
         if let Some(a) = &c.after {
             out.push((
@@ -159,10 +182,10 @@ impl<'a> Locator<'a> {
             ));
         }
         if let Some(m) = &c.must {
-            out.push((span_leaf(Role::Clause, m.span), self.must(m)));
+            out.push((self.leaf(Role::Clause, m.span), self.must(m)));
         }
         if let Some(w) = &c.window {
-            out.push((span_leaf(Role::Clause, w.span()), self.window(w)));
+            out.push((self.leaf(Role::Clause, w.span()), self.window(w)));
         }
         if let Some(u) = &c.unless {
             out.push((
@@ -191,7 +214,7 @@ impl<'a> Locator<'a> {
         let mut out = Vec::new();
         if let Some((party, time, span)) = &c.by {
             out.push((
-                span_leaf(Role::Clause, *span),
+                self.leaf(Role::Clause, *span),
                 format!("by {} on {}", party.name, self.time(time)),
             ));
         }
@@ -237,7 +260,7 @@ impl<'a> Locator<'a> {
                     (format!("says {} {tail}", self.pattern(pattern)), *span)
                 }
             };
-            out.push((span_leaf(Role::Clause, span), text));
+            out.push((self.leaf(Role::Clause, span), text));
         }
         out
     }
@@ -247,7 +270,12 @@ impl<'a> Locator<'a> {
     /// The source text of a span, blanks squeezed to one space.
     fn source(&self, span: Span) -> Option<String> {
         let s = self.text.get(span.start as usize..span.end as usize)?;
-        Some(s.split(is_blank).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" "))
+        Some(
+            s.split(is_blank)
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+                .join(" "),
+        )
     }
 
     fn time(&self, t: &TimeLit) -> String {
@@ -374,10 +402,6 @@ impl<'a> Locator<'a> {
             ParamValue::Number(n, span) => self.number(n, *span),
         }
     }
-}
-
-fn span_leaf(role: Role, span: Span) -> Node {
-    Node::leaf(role, span.start as usize, span.end as usize)
 }
 
 fn field_node(f: &crate::ast::FieldDecl) -> Node {
@@ -608,7 +632,8 @@ impl<'a> Printer<'a> {
             let mut row = String::new();
             for e in elems {
                 let piece = format!("{e},");
-                if !row.is_empty() && INDENT + row.chars().count() + 1 + piece.chars().count() > WIDTH
+                if !row.is_empty()
+                    && INDENT + row.chars().count() + 1 + piece.chars().count() > WIDTH
                 {
                     self.line(INDENT, std::mem::take(&mut row), None);
                 }

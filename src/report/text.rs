@@ -395,3 +395,62 @@ pub fn says_text(run: &Checked, says: &Says) -> String {
         }
     }
 }
+
+/// The summary report: counts per status and verdict, then only the
+/// instances and claims that fail the run (the `--fail-on` set).
+pub fn render_summary(run: &Checked, fail_on: &super::FailOn) -> String {
+    let mut out = String::new();
+    let zone = &run.model.zone;
+    let as_of = run.eval.as_of;
+    let _ = writeln!(
+        out,
+        "pacta check as of {} ({})",
+        fmt_time(as_of, zone),
+        zone.name
+    );
+    let _ = writeln!(out, "{}", log_line(run));
+    let s = summary(run);
+    let counts = |m: &std::collections::BTreeMap<&'static str, u64>, order: &[&str]| -> String {
+        let parts: Vec<String> = order
+            .iter()
+            .filter_map(|k| m.get(k).filter(|n| **n > 0).map(|n| format!("{n} {k}")))
+            .collect();
+        if parts.is_empty() {
+            "none".to_string()
+        } else {
+            parts.join(", ")
+        }
+    };
+    let status_order: Vec<&str> = Status::ALL.iter().map(|s| s.name()).collect();
+    let _ = writeln!(out, "commitments: {}", counts(&s.statuses, &status_order));
+    let _ = writeln!(
+        out,
+        "claims: {}",
+        counts(&s.verdicts, &["contradicted", "consistent", "unverifiable"])
+    );
+    let mut failing = Vec::new();
+    for (c, i) in sorted_commitments(run) {
+        let st = i.status_at(as_of);
+        if fail_on.statuses.contains(&st) {
+            let when = i
+                .deadline
+                .map(|d| format!(" (deadline {})", fmt_time(d.at, zone)))
+                .unwrap_or_default();
+            failing.push(format!("  {} {st}{when}", instance_name(c, &i.bindings)));
+        }
+    }
+    for v in &run.eval.claims {
+        if fail_on.verdicts.contains(&v.verdict) {
+            failing.push(format!("  claim {} {}", v.claim.id, v.verdict.name()));
+        }
+    }
+    if failing.is_empty() {
+        let _ = writeln!(out, "nothing fails the run");
+    } else {
+        let _ = writeln!(out, "failing ({}):", failing.len());
+        for f in failing {
+            let _ = writeln!(out, "{f}");
+        }
+    }
+    out
+}

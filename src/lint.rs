@@ -1,0 +1,800 @@
+//! Lints (`pacta lint`): warnings about rules that resolve and order
+//! without error but cannot do what their author meant — a duty that can
+//! never be violated, a trigger that can never happen, a window that closes
+//! before its commitment can come in force, declarations nothing uses.
+//! Runs after the graph: `parse → resolve → graph → lint`. Every lint is
+//! decided statically, from the rules alone; none looks at a log.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use miette::Diagnostic;
+use thiserror::Error;
+
+use crate::Failure;
+use crate::ast;
+use crate::diagnostics::{Diagnostics, Located};
+use crate::eval::Moment;
+use crate::load;
+use crate::model::{
+    Commitment, CommitmentIdx, Cond, Duration, Model, Operand, Pattern, Says, Status, Trigger,
+    Value, Window,
+};
+use crate::report::fmt_time;
+use crate::source::{SourceId, SourceMap};
+use crate::span::Span;
+
+/// How deep [`trigger_possible`] and the time bounds follow `after`
+/// chains; the graph refuses cycles, this only bounds the work.
+const MAX_DEPTH: usize = 64;
+
+/// A warning about rules that are valid but probably not what was meant.
+#[derive(Debug, Error, Diagnostic)]
+pub enum Lint {
+    /// A `must` without `within`, `by` or `between`: its instances stay
+    /// pending forever and are never violated, so the rule can never fail.
+    /// Example: `must pay(order)` with no deadline. Fix: add one.
+    #[error("commitment `{id}` has no deadline, so it can never be violated")]
+    #[diagnostic(
+        code(pacta::lint::must_without_deadline),
+        severity(Warning),
+        help(
+            "add `within DURATION`, `by TIME` or `between START and END`; without one every instance stays pending forever"
+        )
+    )]
+    MustWithoutDeadline {
+        /// The commitment.
+        id: String,
+        /// Its `must` clause.
+        #[label("`must` without a deadline")]
+        span: Span,
+    },
+
+    /// An `after` condition (or, for a reparation, the violations that
+    /// trigger it) that can never become true, so the commitment never
+    /// comes in force. Example: `after nda is fulfilled` where `nda` is a
+    /// `must not` without a window, which can be violated but never
+    /// fulfilled. Fix: wait for something that can happen.
+    #[error("the trigger of commitment `{id}` can never happen")]
+    #[diagnostic(
+        code(pacta::lint::trigger_never_happens),
+        severity(Warning),
+        help("{reason}")
+    )]
+    TriggerNeverHappens {
+        /// The commitment.
+        id: String,
+        /// Its `after` clause, or its id for a reparation.
+        #[label("{label}")]
+        span: Span,
+        /// What the label says.
+        label: String,
+        /// Why it can never happen.
+        reason: String,
+    },
+
+    /// A `by` or `between` window that closes before the earliest moment
+    /// the trigger can come, so every instance expires. Example: `after
+    /// 2025-06-10` with `by 2025-06-01`. Fix: move the deadline, or count
+    /// from the trigger with `within`.
+    #[error("commitment `{id}` can never come in force: its window closes before its trigger")]
+    #[diagnostic(
+        code(pacta::lint::window_closes_before_opens),
+        severity(Warning),
+        help("{help}")
+    )]
+    WindowClosesBeforeOpens {
+        /// The commitment.
+        id: String,
+        /// The window clause.
+        #[label("closes at {closes}")]
+        span: Span,
+        /// The trigger (`after` clause), when it is in the same file.
+        #[label("{trigger_label}")]
+        trigger: Option<Span>,
+        /// What the trigger label says.
+        trigger_label: String,
+        /// When the window closes.
+        closes: String,
+        /// How to fix it.
+        help: String,
+    },
+
+    /// `within 0 …`: the window opens and closes at the same instant, so
+    /// only an event at exactly the trigger's time counts. Fix: give a
+    /// positive duration.
+    #[error("the window of commitment `{id}` has no length")]
+    #[diagnostic(
+        code(pacta::lint::empty_window),
+        severity(Warning),
+        help(
+            "only an event at the very instant of the trigger would count; give a positive duration such as `within 1 day`"
+        )
+    )]
+    EmptyWindow {
+        /// The commitment.
+        id: String,
+        /// The window clause.
+        #[label("zero length")]
+        span: Span,
+    },
+
+    /// A party no commitment, claim or pattern names. Fix: remove it —
+    /// unless only the logs name it in a `party` field (logs may only name
+    /// declared parties).
+    #[error("party `{name}` is declared but never used")]
+    #[diagnostic(
+        code(pacta::lint::unused_party),
+        severity(Warning),
+        help(
+            "no commitment, claim or pattern names it; remove it, unless only the logs name it in a `party` field"
+        )
+    )]
+    UnusedParty {
+        /// The party.
+        name: String,
+        /// Its declaration.
+        #[label("never used")]
+        span: Span,
+    },
+
+    /// An event kind no pattern reads: its log events change no verdict.
+    /// Fix: use it in `must`, `after`, `unless` or `says`, or remove it.
+    #[error("event kind `{name}` is declared but never used")]
+    #[diagnostic(
+        code(pacta::lint::unused_event),
+        severity(Warning),
+        help(
+            "no `must`, `after`, `unless` or `says` pattern reads it, so its events change no verdict; use it or remove it"
+        )
+    )]
+    UnusedEvent {
+        /// The kind.
+        name: String,
+        /// Its declaration.
+        #[label("never used")]
+        span: Span,
+    },
+
+    /// A param no rule reads: `--param NAME=…` would change nothing.
+    /// Fix: use it (`within NAME`, or as a pattern value) or remove it.
+    #[error("param `{name}` is declared but never used")]
+    #[diagnostic(
+        code(pacta::lint::unused_param),
+        severity(Warning),
+        help(
+            "no `within` or pattern names it, so `--param {name}=…` would change nothing; use it or remove it"
+        )
+    )]
+    UnusedParam {
+        /// The param.
+        name: String,
+        /// Its declaration.
+        #[label("never used")]
+        span: Span,
+    },
+}
+
+impl Lint {
+    /// Where the lint points: the offending declaration or clause.
+    pub fn span(&self) -> Span {
+        match self {
+            Lint::MustWithoutDeadline { span, .. }
+            | Lint::TriggerNeverHappens { span, .. }
+            | Lint::WindowClosesBeforeOpens { span, .. }
+            | Lint::EmptyWindow { span, .. }
+            | Lint::UnusedParty { span, .. }
+            | Lint::UnusedEvent { span, .. }
+            | Lint::UnusedParam { span, .. } => *span,
+        }
+    }
+
+    /// The lint's name, the last part of its code (`must_without_deadline`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Lint::MustWithoutDeadline { .. } => "must_without_deadline",
+            Lint::TriggerNeverHappens { .. } => "trigger_never_happens",
+            Lint::WindowClosesBeforeOpens { .. } => "window_closes_before_opens",
+            Lint::EmptyWindow { .. } => "empty_window",
+            Lint::UnusedParty { .. } => "unused_party",
+            Lint::UnusedEvent { .. } => "unused_event",
+            Lint::UnusedParam { .. } => "unused_param",
+        }
+    }
+}
+
+impl Located for Lint {
+    fn source_id(&self) -> Option<SourceId> {
+        Some(self.span().source)
+    }
+}
+
+/// The lints of a set of rule files, with the files for rendering.
+#[derive(Debug)]
+pub struct Linted {
+    /// The rule files.
+    pub sources: SourceMap,
+    /// The lints, sorted by file and position.
+    pub lints: Vec<Lint>,
+}
+
+impl Linted {
+    /// The lints as warning diagnostics, to render with
+    /// [`Diagnostics::render`] and `self.sources`.
+    pub fn into_diagnostics(self) -> (SourceMap, Diagnostics) {
+        (self.sources, lints_to_diagnostics(self.lints))
+    }
+}
+
+/// Loads, resolves and orders the rule files named by `paths` (as `pacta
+/// check` does), then lints them. Rules that do not load or resolve give
+/// back their diagnostics; lints need valid rules.
+pub fn lint_rules(paths: &[PathBuf]) -> Result<Linted, Failure> {
+    let loaded = load::load_rules(paths).map_err(|(sources, diags)| Failure { sources, diags })?;
+    lint_loaded(loaded)
+}
+
+/// Lints rule text already in memory (a single file, no imports followed).
+pub fn lint_text(name: &str, text: &str) -> Result<Linted, Failure> {
+    let loaded =
+        load::load_text(name, text).map_err(|(sources, diags)| Failure { sources, diags })?;
+    lint_loaded(loaded)
+}
+
+fn lint_loaded(loaded: load::Loaded) -> Result<Linted, Failure> {
+    let files = loaded.files.clone();
+    let rules = crate::loaded_to_model(loaded, &[])?;
+    let lints = lint(&rules.model, &files);
+    Ok(Linted {
+        sources: rules.sources,
+        lints,
+    })
+}
+
+/// Wraps lints as diagnostics (severity: warning).
+pub fn lints_to_diagnostics(lints: Vec<Lint>) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    for l in lints {
+        diags.push(l);
+    }
+    diags
+}
+
+/// Every lint of a resolved model; `files` are the syntax trees it was
+/// resolved from (params are only visible there: the model has already
+/// replaced them by their values). Sorted by file, then position.
+pub fn lint(model: &Model, files: &[(SourceId, ast::File)]) -> Vec<Lint> {
+    let mut out = Vec::new();
+    for (i, c) in model.commitments.iter().enumerate() {
+        commitment_lints(model, i, c, &mut out);
+    }
+    unused_declarations(model, files, &mut out);
+    out.sort_by_key(|l| (l.span().source, l.span().start, l.name()));
+    out
+}
+
+// ---- commitments -------------------------------------------------------------
+
+fn commitment_lints(model: &Model, idx: CommitmentIdx, c: &Commitment, out: &mut Vec<Lint>) {
+    if !c.prohibition && matches!(c.window, Window::Open) {
+        out.push(Lint::MustWithoutDeadline {
+            id: c.id.clone(),
+            span: c.spans.must,
+        });
+    }
+    if let Window::Within { duration, .. } = c.window {
+        let zero = match duration {
+            Duration::Exact(d) => d.is_zero(),
+            Duration::BusinessDays(n) => n == 0,
+        };
+        if zero {
+            out.push(Lint::EmptyWindow {
+                id: c.id.clone(),
+                span: c.spans.window.unwrap_or(c.spans.id),
+            });
+        }
+    }
+    if let Err(reason) = trigger_possible(model, idx, 0) {
+        let (span, label) = match (&c.trigger, c.spans.after) {
+            (Trigger::After(_), Some(after)) => (after, "this can never be true"),
+            _ => (c.spans.id, "never triggered"),
+        };
+        out.push(Lint::TriggerNeverHappens {
+            id: c.id.clone(),
+            span,
+            label: label.into(),
+            reason,
+        });
+        return;
+    }
+    let close = match &c.window {
+        Window::By(b) | Window::Between(_, b) => *b,
+        _ => return,
+    };
+    let Some(opens) = trigger_bound(model, idx, 0) else {
+        return;
+    };
+    // The evaluator's rule: a trigger after the window's last instant
+    // cannot put the commitment in force.
+    if opens > Moment::at(close.at) {
+        let zone = &model.zone;
+        let (trigger, trigger_label, help) = match &c.trigger {
+            Trigger::Reparation(_) => (
+                None,
+                String::new(),
+                format!(
+                    "a reparation comes in force when a commitment naming it in `otherwise` is violated, at {} at the earliest; move the deadline later, or count from the violation with `within`",
+                    fmt_time(opens.at, zone)
+                ),
+            ),
+            _ => (
+                c.spans.after.filter(|s| s.source == c.spans.id.source),
+                format!("true at {} at the earliest", fmt_time(opens.at, zone)),
+                "move the deadline after the trigger, or count from the trigger with `within DURATION`"
+                    .to_string(),
+            ),
+        };
+        out.push(Lint::WindowClosesBeforeOpens {
+            id: c.id.clone(),
+            span: c.spans.window.unwrap_or(c.spans.id),
+            trigger,
+            trigger_label,
+            closes: fmt_time(close.at, zone),
+            help,
+        });
+    }
+}
+
+/// `Ok` when the commitment's trigger can happen, as far as the rules
+/// alone tell; otherwise why it cannot.
+fn trigger_possible(model: &Model, idx: CommitmentIdx, depth: usize) -> Result<(), String> {
+    let Some(c) = model.commitments.get(idx) else {
+        return Ok(());
+    };
+    if depth > MAX_DEPTH {
+        return Ok(());
+    }
+    match &c.trigger {
+        Trigger::Immediate => Ok(()),
+        Trigger::After(cond) => cond_possible(model, cond, depth + 1),
+        Trigger::Reparation(sources) => {
+            let mut reasons = Vec::new();
+            for &s in sources {
+                match status_possible(model, s, Status::Violated, depth + 1) {
+                    Ok(()) => return Ok(()),
+                    Err(r) => reasons.push(r),
+                }
+            }
+            let names: Vec<String> = sources
+                .iter()
+                .filter_map(|s| model.commitments.get(*s))
+                .map(|s| format!("`{}`", s.id))
+                .collect();
+            Err(format!(
+                "it is triggered only by a violation of {}, and {}",
+                names.join(" or "),
+                reasons.join("; ")
+            ))
+        }
+    }
+}
+
+fn cond_possible(model: &Model, cond: &Cond, depth: usize) -> Result<(), String> {
+    match cond {
+        Cond::And(a, b) => {
+            cond_possible(model, a, depth)?;
+            cond_possible(model, b, depth)
+        }
+        Cond::Or(a, b) => match (
+            cond_possible(model, a, depth),
+            cond_possible(model, b, depth),
+        ) {
+            (Err(x), Err(y)) => Err(format!("{x}; and {y}")),
+            _ => Ok(()),
+        },
+        // Decided statically only for the cases above; a negation, an
+        // event or an instant can always come true as far as rules tell.
+        Cond::Not(_) | Cond::Event(_) | Cond::Time(_) => Ok(()),
+        Cond::Status(c, st) => status_possible(model, *c, *st, depth),
+    }
+}
+
+fn status_possible(
+    model: &Model,
+    idx: CommitmentIdx,
+    status: Status,
+    depth: usize,
+) -> Result<(), String> {
+    let Some(c) = model.commitments.get(idx) else {
+        return Ok(());
+    };
+    let open = matches!(c.window, Window::Open);
+    let never = match status {
+        Status::Fulfilled if c.prohibition && open => Some(format!(
+            "`{}` is a `must not` without a window: it can be violated but never fulfilled",
+            c.id
+        )),
+        Status::Violated if !c.prohibition && open => Some(format!(
+            "`{}` has no deadline, so it is never violated",
+            c.id
+        )),
+        Status::Cancelled if c.unless.is_none() => Some(format!(
+            "`{}` has no `unless`, so it is never cancelled",
+            c.id
+        )),
+        Status::Expired if matches!(c.trigger, Trigger::Immediate) => Some(format!(
+            "`{}` has no `after`: it is in force from the start and never expires",
+            c.id
+        )),
+        _ => None,
+    };
+    if let Some(reason) = never {
+        return Err(reason);
+    }
+    // Fulfilled and violated need the commitment in force.
+    if matches!(status, Status::Fulfilled | Status::Violated) {
+        if let Err(r) = trigger_possible(model, idx, depth + 1) {
+            return Err(format!("`{}` never comes in force ({r})", c.id));
+        }
+    }
+    Ok(())
+}
+
+/// The earliest moment the commitment's trigger can come, when the rules
+/// fix one (time literals, and windows of the commitments it waits on).
+fn trigger_bound(model: &Model, idx: CommitmentIdx, depth: usize) -> Option<Moment> {
+    let c = model.commitments.get(idx)?;
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    match &c.trigger {
+        Trigger::Immediate => None,
+        Trigger::After(cond) => cond_bound(model, cond, depth + 1),
+        Trigger::Reparation(sources) => {
+            let mut earliest: Option<Moment> = None;
+            for &s in sources {
+                let b = status_bound(model, s, Status::Violated, depth + 1)?;
+                earliest = Some(earliest.map_or(b, |e| e.min(b)));
+            }
+            earliest
+        }
+    }
+}
+
+/// The later of two lower bounds, either of which may be unknown.
+fn later(a: Option<Moment>, b: Option<Moment>) -> Option<Moment> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+fn cond_bound(model: &Model, cond: &Cond, depth: usize) -> Option<Moment> {
+    match cond {
+        // `and` is true at the later of its sides, `or` at the earlier.
+        Cond::And(a, b) => later(cond_bound(model, a, depth), cond_bound(model, b, depth)),
+        Cond::Or(a, b) => {
+            let x = cond_bound(model, a, depth)?;
+            let y = cond_bound(model, b, depth)?;
+            Some(x.min(y))
+        }
+        Cond::Time(t) => Some(Moment::at(*t)),
+        Cond::Not(_) | Cond::Event(_) => None,
+        Cond::Status(c, st) => status_bound(model, *c, *st, depth),
+    }
+}
+
+/// The earliest moment an instance of the commitment can reach `status`.
+fn status_bound(model: &Model, idx: CommitmentIdx, status: Status, depth: usize) -> Option<Moment> {
+    let c = model.commitments.get(idx)?;
+    if !matches!(status, Status::Fulfilled | Status::Violated) {
+        return None;
+    }
+    let trigger = trigger_bound(model, idx, depth + 1);
+    let own = match (status, c.prohibition, &c.window) {
+        // A duty is fulfilled inside its window; a prohibition when it closes.
+        (Status::Fulfilled, false, Window::Between(a, _)) => Some(Moment::at(*a)),
+        (Status::Fulfilled, true, Window::By(b) | Window::Between(_, b)) => {
+            Some(Moment::just_after(b.at))
+        }
+        // A duty is violated once its deadline passes; a prohibition at
+        // the first matching event inside its window.
+        (Status::Violated, false, Window::By(b) | Window::Between(_, b)) => {
+            Some(Moment::just_after(b.at))
+        }
+        (Status::Violated, true, Window::Between(a, _)) => Some(Moment::at(*a)),
+        (
+            Status::Violated,
+            false,
+            Window::Within {
+                duration: Duration::Exact(d),
+                before: false,
+            },
+        ) => trigger.and_then(|t| t.at.checked_add(*d).ok().map(Moment::just_after)),
+        _ => None,
+    };
+    later(trigger, own)
+}
+
+// ---- declarations --------------------------------------------------------------
+
+fn unused_declarations(model: &Model, files: &[(SourceId, ast::File)], out: &mut Vec<Lint>) {
+    let used = Uses::of(model, files);
+    for (_, file) in files {
+        for item in &file.items {
+            match item {
+                ast::Item::Party(p) if !used.parties.contains(p.id.name.as_str()) => {
+                    out.push(Lint::UnusedParty {
+                        name: p.id.name.clone(),
+                        span: p.id.span,
+                    });
+                }
+                ast::Item::Event(e) if !used.kinds.contains(e.id.name.as_str()) => {
+                    out.push(Lint::UnusedEvent {
+                        name: e.id.name.clone(),
+                        span: e.id.span,
+                    });
+                }
+                ast::Item::Param(p) if !used.params.contains(p.id.name.as_str()) => {
+                    out.push(Lint::UnusedParam {
+                        name: p.id.name.clone(),
+                        span: p.id.span,
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The names the rules use.
+#[derive(Default)]
+struct Uses<'m> {
+    parties: HashSet<&'m str>,
+    kinds: HashSet<&'m str>,
+    params: HashSet<&'m str>,
+}
+
+impl<'m> Uses<'m> {
+    fn of(model: &'m Model, files: &'m [(SourceId, ast::File)]) -> Uses<'m> {
+        let mut u = Uses::default();
+        for c in &model.commitments {
+            u.parties.insert(c.debtor.as_str());
+            if let Some(cr) = &c.creditor {
+                u.parties.insert(cr.as_str());
+            }
+            u.pattern(model, &c.action);
+            if let Trigger::After(cond) = &c.trigger {
+                u.cond(model, cond);
+            }
+            if let Some(cond) = &c.unless {
+                u.cond(model, cond);
+            }
+        }
+        for claim in &model.claims {
+            u.parties.insert(claim.by.as_str());
+            match &claim.says {
+                Says::Status {
+                    bindings: Some(values),
+                    ..
+                } => values.iter().for_each(|v| u.value(v)),
+                Says::Event { pattern, .. } => u.pattern(model, pattern),
+                Says::Status { .. } | Says::Unknown { .. } => {}
+            }
+        }
+        // Params are replaced by their values in the model, so they are
+        // found in the syntax trees, with the resolver's lookup order: a
+        // `for each` variable, then a party, then a param.
+        let declared: HashSet<&str> = files
+            .iter()
+            .flat_map(|(_, f)| &f.items)
+            .filter_map(|i| match i {
+                ast::Item::Param(p) => Some(p.id.name.as_str()),
+                _ => None,
+            })
+            .collect();
+        let mut names: Vec<(&'m str, Vec<&'m str>)> = Vec::new();
+        for (_, file) in files {
+            for item in &file.items {
+                match item {
+                    ast::Item::Commitment(c) => {
+                        let vars: Vec<&str> = c.for_each.iter().map(|v| v.name.as_str()).collect();
+                        if let Some(ast::Window::Within {
+                            duration: ast::DurationOrParam::Param(p),
+                            ..
+                        }) = &c.window
+                        {
+                            u.params.insert(p.name.as_str());
+                        }
+                        let mut found = Vec::new();
+                        for cond in [&c.after, &c.unless].into_iter().flatten() {
+                            ast_cond_names(cond, &mut found);
+                        }
+                        if let Some(m) = &c.must {
+                            pattern_names(&m.pattern, &mut found);
+                        }
+                        names.extend(found.into_iter().map(|n| (n, vars.clone())));
+                    }
+                    ast::Item::Claim(c) => {
+                        let mut found = Vec::new();
+                        match &c.says {
+                            Some(ast::Says::Status { selector, .. }) => {
+                                for (_, v) in selector {
+                                    if let ast::Value::Name(n) = v {
+                                        found.push(n.name.as_str());
+                                    }
+                                }
+                            }
+                            Some(ast::Says::Event { pattern, .. }) => {
+                                pattern_names(pattern, &mut found);
+                            }
+                            None => {}
+                        }
+                        names.extend(found.into_iter().map(|n| (n, Vec::new())));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        for (name, vars) in names {
+            let shadowed = vars.contains(&name) || model.has_party(name);
+            if !shadowed && declared.contains(name) {
+                u.params.insert(name);
+            }
+        }
+        u
+    }
+
+    fn cond(&mut self, model: &'m Model, cond: &'m Cond) {
+        match cond {
+            Cond::And(a, b) | Cond::Or(a, b) => {
+                self.cond(model, a);
+                self.cond(model, b);
+            }
+            Cond::Not(a) => self.cond(model, a),
+            Cond::Event(p) => self.pattern(model, p),
+            Cond::Status(..) | Cond::Time(_) => {}
+        }
+    }
+
+    fn pattern(&mut self, model: &'m Model, p: &'m Pattern) {
+        if let Some(k) = model.kinds.get(p.kind) {
+            self.kinds.insert(k.name.as_str());
+        }
+        for c in &p.constraints {
+            if let Operand::Lit(v) = &c.operand {
+                self.value(v);
+            }
+        }
+    }
+
+    fn value(&mut self, v: &'m Value) {
+        if let Value::Party(p) = v {
+            self.parties.insert(p);
+        }
+    }
+}
+
+/// Names used as values in the patterns of a condition.
+fn ast_cond_names<'a>(cond: &'a ast::Cond, out: &mut Vec<&'a str>) {
+    match cond {
+        ast::Cond::And(a, b, _) | ast::Cond::Or(a, b, _) => {
+            ast_cond_names(a, out);
+            ast_cond_names(b, out);
+        }
+        ast::Cond::Not(a, _) => ast_cond_names(a, out),
+        ast::Cond::Event(p) => pattern_names(p, out),
+        ast::Cond::Fulfilled(_) | ast::Cond::Status(..) | ast::Cond::Time(_) => {}
+    }
+}
+
+/// Names used as values in a pattern.
+fn pattern_names<'a>(p: &'a ast::Pattern, out: &mut Vec<&'a str>) {
+    for c in &p.constraints {
+        if let ast::Value::Name(n) = &c.value {
+            out.push(n.name.as_str());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![expect(clippy::unwrap_used, reason = "test code")]
+
+    use super::*;
+
+    fn names(text: &str) -> Vec<&'static str> {
+        lint_text("test.pacta", text)
+            .map_err(|f| f.diags.messages())
+            .unwrap()
+            .lints
+            .iter()
+            .map(Lint::name)
+            .collect()
+    }
+
+    const DECLS: &str = "party a\nparty b\nevent e(by: party)\n";
+
+    #[test]
+    fn must_without_deadline() {
+        let text = format!("{DECLS}commitment c {{ by a to b must e(by: a) }}");
+        assert_eq!(names(&text), vec!["must_without_deadline"]);
+        let prohibition = format!("{DECLS}commitment c {{ by a to b must not e(by: a) }}");
+        assert!(names(&prohibition).is_empty());
+    }
+
+    #[test]
+    fn impossible_statuses_in_after() {
+        for (cond, lints) in [
+            ("p is fulfilled", vec!["trigger_never_happens"]),
+            ("p is violated", vec![]),
+            ("p is cancelled", vec!["trigger_never_happens"]),
+            ("p is expired", vec!["trigger_never_happens"]),
+            ("p is cancelled or 2025-01-01", vec![]),
+            (
+                "p is cancelled and 2025-01-01",
+                vec!["trigger_never_happens"],
+            ),
+            ("e(by: b) and not p is cancelled", vec![]),
+        ] {
+            let text = format!(
+                "{DECLS}commitment p {{ by a must not e(by: a) }}\ncommitment c {{ by b after {cond} must e(by: b) within 1d }}"
+            );
+            assert_eq!(names(&text), lints, "after {cond}");
+        }
+    }
+
+    #[test]
+    fn reparation_of_a_duty_without_deadline() {
+        let text = format!(
+            "{DECLS}commitment p {{ by a must e(by: a) otherwise q }}\ncommitment q {{ by a must e(by: b) within 1d }}"
+        );
+        assert_eq!(
+            names(&text),
+            vec!["must_without_deadline", "trigger_never_happens"]
+        );
+    }
+
+    #[test]
+    fn window_before_trigger() {
+        let late = format!(
+            "{DECLS}commitment c {{ by a to b after 2025-06-10 must e(by: a) by 2025-06-01 }}"
+        );
+        assert_eq!(names(&late), vec!["window_closes_before_opens"]);
+        let same_day = format!(
+            "{DECLS}commitment c {{ by a to b after 2025-06-01T12:00 must e(by: a) by 2025-06-01 }}"
+        );
+        assert!(names(&same_day).is_empty());
+        let via_status = format!(
+            "{DECLS}commitment p {{ by a must e(by: a) by 2025-06-10 }}\ncommitment c {{ by b after p is violated must e(by: b) between 2025-06-01 and 2025-06-10 }}"
+        );
+        assert_eq!(names(&via_status), vec!["window_closes_before_opens"]);
+        let reparation = format!(
+            "{DECLS}commitment p {{ by a must e(by: a) by 2025-06-10 otherwise q }}\ncommitment q {{ by a must e(by: b) by 2025-06-10 }}"
+        );
+        assert_eq!(names(&reparation), vec!["window_closes_before_opens"]);
+    }
+
+    #[test]
+    fn zero_window() {
+        let text =
+            format!("{DECLS}commitment c {{ by a after e(by: b) must e(by: a) within 0 days }}");
+        assert_eq!(names(&text), vec!["empty_window"]);
+    }
+
+    #[test]
+    fn unused_declarations() {
+        let text = "party a\nparty z\nevent e(by: party)\nevent f()\nparam p = 1d\nparam q = 2d\nparam n = 3\nevent g(x: int)\ncommitment c { by a after e(by: a) must e(by: a) within p }\nclaim k { by a on 2025-01-01 says g(x: n) happened }";
+        assert_eq!(
+            names(text),
+            vec!["unused_party", "unused_event", "unused_param"]
+        );
+    }
+
+    #[test]
+    fn a_variable_shadows_a_param() {
+        let text = "party a\nevent e(id: id)\nparam order = 3\ncommitment c { for each order by a after e(id: order) must e(id: order) within 1d }";
+        assert_eq!(names(text), vec!["unused_param"]);
+    }
+}
