@@ -258,11 +258,29 @@ fn check(args: CheckArgs) -> Outcome {
             time_field: args.time_field.clone(),
             kind_field: args.kind_field.clone(),
             skip_bad_lines: args.skip_bad_lines,
+            progress: None,
         },
         params,
     };
     let logs: Vec<Input> = args.events.iter().map(|p| Input::from_arg(p)).collect();
-    let run = match crate::check(&args.rules, &logs, &opts) {
+    let bar = progress_bar(&args.events);
+    let mut opts = opts;
+    if let Some(b) = &bar {
+        let b = b.clone();
+        let start = std::time::Instant::now();
+        opts.read.progress = Some(std::sync::Arc::new(move |bytes| {
+            // Shown only for logs that take longer than a second to read.
+            if b.is_hidden() && start.elapsed() > std::time::Duration::from_secs(1) {
+                b.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            }
+            b.set_position(bytes);
+        }));
+    }
+    let result = crate::check(&args.rules, &logs, &opts);
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let run = match result {
         Ok(run) => run,
         Err(Failure { sources, diags }) => return report_failure(&sources, &diags),
     };
@@ -488,6 +506,30 @@ fn parse_params(raw: &[String]) -> Result<Vec<ParamOverride>, Outcome> {
         });
     }
     Ok(params)
+}
+
+/// A progress bar on standard error for reading the logs, or `None` when
+/// standard error is not a terminal or `CI` is set. It starts hidden.
+fn progress_bar(logs: &[PathBuf]) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal as _;
+    if !std::io::stderr().is_terminal() || std::env::var_os("CI").is_some() {
+        return None;
+    }
+    let total: u64 = logs
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(total),
+        indicatif::ProgressDrawTarget::hidden(),
+    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "reading logs {bar:40} {bytes}/{total_bytes} ({eta})",
+    ) {
+        bar.set_style(style);
+    }
+    Some(bar)
 }
 
 fn as_of_arg(a: Option<&str>) -> AsOf {

@@ -35,6 +35,7 @@ impl Reader<'_> {
             message: format!("cannot read: {e}"),
             help: "check that the log is a readable file".into(),
         })?;
+        self.advance(bytes.len() as u64);
         let newlines: Vec<u64> = bytes
             .iter()
             .enumerate()

@@ -29,6 +29,7 @@ impl Fields for Object<'_> {
 impl Reader<'_> {
     pub(super) fn read_jsonl(&mut self, mut input: impl BufRead) -> Result<(), RunError> {
         let mut line_no: u64 = 0;
+        let mut since_progress: u64 = 0;
         let mut buf: Vec<u8> = Vec::new();
         loop {
             buf.clear();
@@ -41,9 +42,15 @@ impl Reader<'_> {
                     help: "check that the log is a readable file".into(),
                 })?;
             if read == 0 {
+                self.advance(since_progress);
                 break;
             }
             line_no += 1;
+            since_progress += read as u64;
+            if since_progress >= 1 << 22 {
+                self.advance(since_progress);
+                since_progress = 0;
+            }
             if too_long {
                 self.bad_line(
                     line_no,

@@ -66,8 +66,11 @@ impl Input {
     }
 }
 
+/// Told how many bytes of logs have been read so far (for a progress bar).
+pub type Progress = std::sync::Arc<dyn Fn(u64) + Send + Sync>;
+
 /// How logs are read.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ReadOptions {
     /// Name of the time field (`at`).
     pub time_field: String,
@@ -75,6 +78,19 @@ pub struct ReadOptions {
     pub kind_field: String,
     /// Skip and count bad lines instead of failing.
     pub skip_bad_lines: bool,
+    /// Called now and then with the bytes read so far, across all logs.
+    pub progress: Option<Progress>,
+}
+
+impl std::fmt::Debug for ReadOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadOptions")
+            .field("time_field", &self.time_field)
+            .field("kind_field", &self.kind_field)
+            .field("skip_bad_lines", &self.skip_bad_lines)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
 }
 
 impl Default for ReadOptions {
@@ -83,6 +99,7 @@ impl Default for ReadOptions {
             time_field: "at".into(),
             kind_field: "event".into(),
             skip_bad_lines: false,
+            progress: None,
         }
     }
 }
@@ -118,6 +135,7 @@ pub fn read_logs(
     let mut log = Log::default();
     let mut diags = Diagnostics::new();
     let mut stdin_used = false;
+    let mut bytes_before: u64 = 0;
     for input in inputs {
         let id = sources.add_log(input.name());
         let mut reader = Reader {
@@ -127,6 +145,7 @@ pub fn read_logs(
             file: input.name(),
             id,
             prev_at: None,
+            bytes_before,
         };
         let result = match input {
             Input::Stdin if stdin_used => {
@@ -144,6 +163,7 @@ pub fn read_logs(
             }
             Input::Path(p) => reader.read_path(p),
         };
+        bytes_before = reader.bytes_before;
         if let Err(e) = result {
             diags.push(e);
         }
@@ -176,6 +196,8 @@ struct Reader<'a> {
     file: String,
     id: LogId,
     prev_at: Option<Timestamp>,
+    /// Bytes of earlier logs and of this one so far, for progress.
+    bytes_before: u64,
 }
 
 /// A line's problem: message and help.
@@ -196,6 +218,14 @@ impl LineError {
 }
 
 impl Reader<'_> {
+    /// Reports progress: `consumed` more bytes were read.
+    fn advance(&mut self, consumed: u64) {
+        self.bytes_before += consumed;
+        if let Some(p) = &self.opts.progress {
+            p(self.bytes_before);
+        }
+    }
+
     fn input_error(&self, message: &str) -> RunError {
         RunError::Input {
             message: message.to_string(),
