@@ -11,6 +11,11 @@ use crate::source::{SourceId, SourceMap};
 pub trait Located: Diagnostic + Send + Sync + 'static {
     /// The file the labels point into; `None` when the error has no span.
     fn source_id(&self) -> Option<SourceId>;
+
+    /// Related diagnostics that point into other files (drawn with their own file).
+    fn related_located(&self) -> Vec<&dyn Located> {
+        Vec::new()
+    }
 }
 
 /// Every diagnostic of a run, in the order found.
@@ -126,6 +131,7 @@ fn render_one(d: &dyn Diagnostic, _theme: Theme, out: &mut String) {
 /// A diagnostic with its rule file attached, for rendering.
 struct WithSource<'a> {
     inner: &'a dyn Located,
+    related: Vec<WithSource<'a>>,
     source: Option<NamedSource<String>>,
     /// `file:line:col` when the snippet is not drawn.
     location: Option<String>,
@@ -161,6 +167,11 @@ impl<'a> WithSource<'a> {
         }
         WithSource {
             inner,
+            related: inner
+                .related_located()
+                .into_iter()
+                .map(|r| WithSource::new(r, sources))
+                .collect(),
             source,
             location,
         }
@@ -201,6 +212,13 @@ impl Diagnostic for WithSource<'_> {
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
     }
+    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn Diagnostic> + 'b>> {
+        if self.related.is_empty() {
+            return None;
+        }
+        Some(Box::new(self.related.iter().map(|r| r as &dyn Diagnostic)))
+    }
+
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
         if self.source.is_some() {
             self.inner.labels()

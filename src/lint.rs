@@ -339,7 +339,10 @@ fn commitment_lints(model: &Model, idx: CommitmentIdx, c: &Commitment, out: &mut
             span: c.spans.window.unwrap_or(c.spans.id),
             trigger,
             trigger_label,
-            closes: fmt_time(close.at, zone),
+            closes: match close.day {
+                Some(day) => format!("the end of {day}"),
+                None => fmt_time(close.at, zone),
+            },
             help,
         });
     }

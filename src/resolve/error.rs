@@ -52,6 +52,9 @@ pub enum ResolveError {
         first: Option<Span>,
         /// Help text naming the first place.
         help: String,
+        /// The first declaration, when in another file.
+        #[related]
+        elsewhere: Vec<FirstDeclared>,
     },
     /// A name that is not declared.
     #[error("undeclared {what} `{name}`")]
@@ -168,7 +171,34 @@ pub enum ResolveError {
     },
 }
 
+/// Where a name was first declared, drawn in its own file.
+#[derive(Debug, Error, Diagnostic)]
+#[error("`{name}` is first declared in `{file}`")]
+#[diagnostic(severity(Advice))]
+pub struct FirstDeclared {
+    /// The name.
+    pub name: String,
+    /// That file's name.
+    pub file: String,
+    /// The first declaration.
+    #[label("first declared here")]
+    pub span: Span,
+}
+
+impl Located for FirstDeclared {
+    fn source_id(&self) -> Option<SourceId> {
+        Some(self.span.source)
+    }
+}
+
 impl Located for ResolveError {
+    fn related_located(&self) -> Vec<&dyn Located> {
+        match self {
+            ResolveError::Duplicate { elsewhere, .. } => elsewhere.iter().map(|f| f as &dyn Located).collect(),
+            _ => Vec::new(),
+        }
+    }
+
     fn source_id(&self) -> Option<SourceId> {
         Some(match self {
             ResolveError::UnknownTimezone { span, .. }

@@ -170,6 +170,15 @@ impl Resolver<'_> {
                 "`{name}` was first declared at {}; rename one of them",
                 self.sources.location(first)
             ),
+            elsewhere: if same_file {
+                Vec::new()
+            } else {
+                vec![error::FirstDeclared {
+                    name: name.to_string(),
+                    file: self.sources.name(first.source).to_string(),
+                    span: first,
+                }]
+            },
         });
     }
 
