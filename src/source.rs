@@ -82,6 +82,11 @@ impl SourceMap {
         self.get(id).map_or("?", |f| f.name.as_str())
     }
 
+    /// How many logs have been added.
+    pub fn log_count(&self) -> usize {
+        self.logs.len()
+    }
+
     /// The name of a log (`?` for an unknown id).
     pub fn log_name(&self, id: LogId) -> &str {
         self.logs.get(id.0 as usize).map_or("?", |s| s.as_str())

@@ -658,3 +658,46 @@ fn summary_format() {
     );
     insta::assert_snapshot!("order_sla_summary", out);
 }
+
+/// Determinism: another `TZ`, another locale and another order of the
+/// `--events` files give byte-identical reports in every format.
+#[test]
+fn reports_do_not_depend_on_environment_or_argument_order() {
+    let dir = "tests/fixtures/determinism";
+    let mut logs: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| common::rel(&e.unwrap().path()))
+        .filter(|p| p.contains("/events"))
+        .collect();
+    logs.sort();
+    assert!(logs.len() >= 2, "{logs:?}");
+    let run = |logs: &[String], format: &str, tz: &str, lang: &str| {
+        let mut args = vec!["check".to_string(), format!("{dir}/rules.pacta")];
+        for l in logs {
+            args.push("--events".into());
+            args.push(l.clone());
+        }
+        args.extend(["--format".into(), format.into()]);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_pacta"))
+            .args(&args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("TZ", tz)
+            .env("LC_ALL", lang)
+            .env("LANG", lang)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let mut reversed = logs.clone();
+    reversed.reverse();
+    for format in ["text", "json", "sarif", "junit", "markdown", "github"] {
+        let a = run(&logs, format, "UTC", "C");
+        let b = run(&reversed, format, "Pacific/Chatham", "tr_TR.UTF-8");
+        assert!(!a.is_empty(), "{format}");
+        assert_eq!(
+            a, b,
+            "{format} output depends on the environment or argument order"
+        );
+    }
+}

@@ -171,9 +171,35 @@ pub fn read_logs(
     if !diags.is_empty() {
         return Err(diags);
     }
-    // INVARIANT: `sort_by_key` is stable, so events at equal times keep the
-    // order of the arguments and of the lines.
-    log.events.sort_by_key(|e| e.at);
+    // Merged by time. Events at equal times are ordered by log name, then
+    // line, so the report does not depend on the order of `--events`
+    // arguments. INVARIANT: the sort is stable, so within one log, lines at
+    // equal times keep their order.
+    let mut ids: Vec<LogId> = (0..sources.log_count())
+        .map(|i| LogId(u32::try_from(i).unwrap_or(u32::MAX)))
+        .collect();
+    ids.sort_by(|a, b| {
+        sources
+            .log_name(*a)
+            .cmp(sources.log_name(*b))
+            .then(a.cmp(b))
+    });
+    let mut rank = vec![0u32; sources.log_count()];
+    for (r, id) in ids.iter().enumerate() {
+        if let Some(slot) = rank.get_mut(id.0 as usize) {
+            *slot = u32::try_from(r).unwrap_or(u32::MAX);
+        }
+    }
+    let key = |r: &LogRef| {
+        (
+            rank.get(r.log.0 as usize).copied().unwrap_or(u32::MAX),
+            r.line,
+        )
+    };
+    log.events.sort_by(|a, b| {
+        a.at.cmp(&b.at)
+            .then_with(|| key(&a.origin).cmp(&key(&b.origin)))
+    });
     log.claims.sort_by_key(|c| c.at.judged_at);
     Ok(log)
 }

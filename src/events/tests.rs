@@ -32,7 +32,8 @@ fn progress_reports_every_byte_read() {
     let dir = std::env::temp_dir().join(format!("pacta-progress-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let log = dir.join("events.jsonl");
-    let text = "{\"at\":\"2025-01-01T00:00:00Z\",\"event\":\"paid\",\"order\":\"A\"}\n".repeat(1000);
+    let text =
+        "{\"at\":\"2025-01-01T00:00:00Z\",\"event\":\"paid\",\"order\":\"A\"}\n".repeat(1000);
     std::fs::write(&log, &text).unwrap();
     let seen = Arc::new(AtomicU64::new(0));
     let s2 = seen.clone();
@@ -41,7 +42,13 @@ fn progress_reports_every_byte_read() {
         ..super::ReadOptions::default()
     };
     let mut sources = rules.sources.clone();
-    let read = super::read_logs(&[super::Input::Path(log)], &rules.model, &mut sources, &opts).unwrap();
+    let read = super::read_logs(
+        &[super::Input::Path(log)],
+        &rules.model,
+        &mut sources,
+        &opts,
+    )
+    .unwrap();
     assert_eq!(read.events.len(), 1000);
     assert_eq!(seen.load(Ordering::SeqCst), text.len() as u64);
     let _ = std::fs::remove_dir_all(&dir);

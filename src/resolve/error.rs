@@ -194,7 +194,9 @@ impl Located for FirstDeclared {
 impl Located for ResolveError {
     fn related_located(&self) -> Vec<&dyn Located> {
         match self {
-            ResolveError::Duplicate { elsewhere, .. } => elsewhere.iter().map(|f| f as &dyn Located).collect(),
+            ResolveError::Duplicate { elsewhere, .. } => {
+                elsewhere.iter().map(|f| f as &dyn Located).collect()
+            }
             _ => Vec::new(),
         }
     }
