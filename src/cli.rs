@@ -36,6 +36,29 @@ pub enum Command {
     Snapshot(SnapshotArgs),
     /// Print the verdict transitions between two JSON reports; exit 1 when any moved.
     Diff(DiffArgs),
+    /// Rewrite rule files in the canonical layout (comments kept); `--check` only reports.
+    Fmt(FmtArgs),
+    /// Warn about rules that cannot do what they seem to (never violated, never triggered, unused names).
+    Lint(LintArgs),
+}
+
+/// Arguments of `pacta fmt`.
+#[derive(Debug, clap::Args)]
+pub struct FmtArgs {
+    /// Rule files, or folders of `*.pacta` files.
+    #[arg(required = true, value_name = "RULES")]
+    pub rules: Vec<PathBuf>,
+    /// Change nothing; exit 1 when a file is not formatted (for CI).
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// Arguments of `pacta lint`.
+#[derive(Debug, clap::Args)]
+pub struct LintArgs {
+    /// Rule files, or folders of `*.pacta` files.
+    #[arg(required = true, value_name = "RULES")]
+    pub rules: Vec<PathBuf>,
 }
 
 /// Arguments of `pacta snapshot`.
@@ -203,6 +226,8 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Explain(args) => explain(args),
         Command::Snapshot(args) => snapshot(args),
         Command::Diff(args) => diff(args),
+        Command::Fmt(args) => fmt(args),
+        Command::Lint(args) => lint(args),
     }
 }
 
@@ -482,6 +507,110 @@ fn diff(args: DiffArgs) -> Outcome {
         Outcome::Failed
     };
     emit(&text, None).unwrap_or(code)
+}
+
+/// The rule files named by arguments: files as given, folders' `*.pacta` sorted.
+fn rule_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Outcome> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(p)
+                .map_err(|e| {
+                    input_error(
+                        format!("cannot read folder `{}`: {e}", crate::load::display(p)),
+                        "check the path",
+                    )
+                })?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| f.is_file() && f.extension().is_some_and(|x| x == "pacta"))
+                .collect();
+            files.sort();
+            out.extend(files);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn fmt(args: FmtArgs) -> Outcome {
+    let files = match rule_files(&args.rules) {
+        Ok(f) => f,
+        Err(o) => return o,
+    };
+    let mut out = String::new();
+    let mut unformatted = 0usize;
+    let mut failed = false;
+    for f in files {
+        let name = crate::load::display(&f);
+        let text = match std::fs::read(&f).map(String::from_utf8) {
+            Ok(Ok(t)) => t,
+            Ok(Err(_)) => {
+                return input_error(
+                    format!("cannot format `{name}`: not UTF-8"),
+                    "rule files are UTF-8 text",
+                );
+            }
+            Err(e) => {
+                return input_error(
+                    format!("cannot read rule file `{name}`: {e}"),
+                    "check the path",
+                );
+            }
+        };
+        match crate::fmt::format_source(&name, &text) {
+            Ok(formatted) if formatted == text => {}
+            Ok(formatted) => {
+                unformatted += 1;
+                if args.check {
+                    let line = crate::fmt::first_changed_line(&text, &formatted).unwrap_or(1);
+                    out.push_str(&format!("{name}:{line}: not formatted\n"));
+                } else if let Err(e) = std::fs::write(&f, formatted.as_bytes()) {
+                    return input_error(
+                        format!("cannot write `{name}`: {e}"),
+                        "check the file is writable",
+                    );
+                } else {
+                    out.push_str(&format!("formatted {name}\n"));
+                }
+            }
+            Err(Failure { sources, diags }) => {
+                report_failure(&sources, &diags);
+                failed = true;
+            }
+        }
+    }
+    if args.check && unformatted > 0 {
+        out.push_str(&format!("{unformatted} file(s) need `pacta fmt`\n"));
+    }
+    if let Some(o) = emit(&out, None) {
+        return o;
+    }
+    if failed {
+        Outcome::Error
+    } else if args.check && unformatted > 0 {
+        Outcome::Failed
+    } else {
+        Outcome::Clean
+    }
+}
+
+fn lint(args: LintArgs) -> Outcome {
+    match crate::lint::lint_rules(&args.rules) {
+        Ok(linted) => {
+            let n = linted.lints.len();
+            let (sources, diags) = linted.into_diagnostics();
+            if n == 0 {
+                return emit("no lints\n", None).unwrap_or(Outcome::Clean);
+            }
+            let text = diags.render(&sources, theme());
+            let mut err = std::io::stderr().lock();
+            let _ = err.write_all(text.as_bytes());
+            let _ = writeln!(err, "{n} lint(s)");
+            Outcome::Failed
+        }
+        Err(Failure { sources, diags }) => report_failure(&sources, &diags),
+    }
 }
 
 /// Parses `--param NAME=VALUE` flags.

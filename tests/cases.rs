@@ -701,3 +701,67 @@ fn reports_do_not_depend_on_environment_or_argument_order() {
         );
     }
 }
+
+/// `pacta fmt --check` reports unformatted files (exit 1) and changes
+/// nothing; `pacta fmt` rewrites them; every shipped rule file is formatted.
+#[test]
+fn fmt_and_lint_commands() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fmt_cmd");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let messy = dir.join("messy.pacta");
+    let text = "party shop\nevent paid(order:id)   // the payment\ncommitment pay{by shop must paid(order:\"A\") by 2025-03-01}\n";
+    std::fs::write(&messy, text).unwrap();
+    let path = messy.to_string_lossy().into_owned();
+    let (code, out, err) = pacta(&["fmt", "--check", &path]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("messy.pacta:2: not formatted"), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(&messy).unwrap(),
+        text,
+        "--check must not write"
+    );
+    let (code, _, err) = pacta(&["fmt", &path]);
+    assert_eq!(code, 0, "{err}");
+    let formatted = std::fs::read_to_string(&messy).unwrap();
+    assert!(
+        formatted.contains("// the payment"),
+        "comments kept:\n{formatted}"
+    );
+    assert_eq!(
+        pacta(&["fmt", "--check", &path]).0,
+        0,
+        "formatting is idempotent"
+    );
+    // Every rule file shipped with pacta is formatted.
+    let mut shipped = vec!["rules".to_string()];
+    for e in std::fs::read_dir("examples").unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            shipped.push(common::rel(&p));
+        }
+    }
+    let mut args = vec!["fmt".to_string(), "--check".to_string()];
+    args.extend(shipped.clone());
+    let (code, out, err) = pacta(&args);
+    assert_eq!(code, 0, "run `pacta fmt` on:\n{out}{err}");
+    // Lint: the examples are clean; a `must` without deadline is flagged.
+    let mut args = vec!["lint".to_string()];
+    args.push("examples/istanbul/istanbul.pacta".into());
+    assert_eq!(pacta(&args).0, 0);
+    let (code, _, err) = pacta(&["lint", &path]);
+    assert_eq!(
+        code, 0,
+        "a formatted file with a deadline: no lint expected\n{err}"
+    );
+    let nodeadline = dir.join("nodeadline.pacta");
+    std::fs::write(&nodeadline, "party shop\nevent paid(order: id)\ncommitment pay {\n    by shop\n    must paid(order: \"A\")\n}\n").unwrap();
+    let (code, _, err) = pacta(&["lint", &nodeadline.to_string_lossy()]);
+    assert_eq!(code, 1);
+    assert!(err.contains("pacta::lint::must_without_deadline"), "{err}");
+    let (code, _, err) = pacta(&["fmt", "tests/cases/errors/missing_brace.pacta", "--check"]);
+    assert_eq!(
+        code, 2,
+        "a file that does not parse cannot be formatted\n{err}"
+    );
+}

@@ -182,12 +182,16 @@ impl Comments {
 }
 
 /// The unit a comment belongs to, and whether it trails that unit's line.
+/// INVARIANT: a node's children do not overlap and are sorted by position,
+/// so each lookup is a binary search.
 fn place(text: &str, node: &Node, c: &Comment) -> (Key, bool) {
-    if let Some(inside) = node
-        .children
-        .iter()
-        .find(|ch| ch.start() <= c.start && c.end <= ch.end())
-    {
+    let kids = &node.children;
+    let containing = kids
+        .partition_point(|ch| ch.start() <= c.start)
+        .checked_sub(1)
+        .and_then(|i| kids.get(i))
+        .filter(|ch| c.end <= ch.end());
+    if let Some(inside) = containing {
         // A comment inside a leaf (a clause broken over lines) goes before it.
         if inside.children.is_empty() {
             return (inside.key, false);
@@ -195,11 +199,10 @@ fn place(text: &str, node: &Node, c: &Comment) -> (Key, bool) {
         return place(text, inside, c);
     }
     if !c.own_line {
-        let before = node
-            .children
-            .iter()
-            .filter(|ch| ch.end() <= c.start)
-            .max_by_key(|ch| ch.end());
+        let before = kids
+            .partition_point(|ch| ch.end() <= c.start)
+            .checked_sub(1)
+            .and_then(|i| kids.get(i));
         if let Some(prev) = before {
             let same_line = text
                 .get(prev.end()..c.start)
@@ -209,7 +212,7 @@ fn place(text: &str, node: &Node, c: &Comment) -> (Key, bool) {
             }
         }
     }
-    match node.children.iter().find(|ch| ch.start() >= c.end) {
+    match kids.get(kids.partition_point(|ch| ch.start() < c.end)) {
         Some(next) => (next.key, false),
         // INVARIANT: every container ends with a closing unit (or the end
         // of the file), so this is not reached; keep the comment anyway.

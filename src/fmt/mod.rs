@@ -200,6 +200,22 @@ mod tests {
     }
 
     #[test]
+    fn party_names_on_consecutive_lines_are_aligned() {
+        let out = fmt(
+            "party a \"A\"\nparty longer \"L\"\nparty c\n\nparty d \"D\"\n// e\nparty eee \"E\"",
+        );
+        insta::assert_snapshot!(out, @r#"
+        party a      "A"
+        party longer "L"
+        party c
+
+        party d "D"
+        // e
+        party eee "E"
+        "#);
+    }
+
+    #[test]
     fn clauses_in_canonical_order() {
         let out = fmt(
             "commitment c \"T\" { otherwise d unless x() within 2 days must e(order)\n after f(order: order) by a to b for each order }",
@@ -295,6 +311,28 @@ mod tests {
             2025-01-09,
         ]
         ");
+    }
+
+    #[test]
+    fn tricky_comment_places_are_stable() {
+        for text in [
+            "commitment c { for // a\n each o by a after e(o) must e(o) within 1d }",
+            "commitment c { by a after // a\n (x() or\n y()) // b\n must e() within 1d }",
+            "commitment c { by a after (x() // a\n) must e() within 1d }",
+            "commitment c // a\n \"t\" // b\n { // c\n by a // d\n must e() // e\n within 7 days before }",
+            "claim k { // a\n by a on 2025-01-01 says e() happened }",
+            "holidays [ // a\n ]\nevent e() // b",
+            "holidays [2025-01-01 // a\n , 2025-01-02]",
+            "event e( // a\n x: id // b\n , y: id // c\n ) // d",
+            "party a\r\n// a\r\nparty b // b\r\n",
+            "\u{feff}// bom\nparty a",
+            "party a \"x\" // no newline at the end",
+            "commitment c { by a after not not (x() and y()) must e() within 1d } commitment d { by b must e() }",
+            "// a\n\n\n// b\n\nparty a\n\n\n// c\nparty b\nparty c\n\n\n\nparty d",
+            "party a\ntimezone \"UTC\" // z\nparty b",
+        ] {
+            fmt(text);
+        }
     }
 
     #[test]

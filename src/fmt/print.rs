@@ -43,8 +43,17 @@ impl<'a> Locator<'a> {
         Locator { text, comments }
     }
 
+    /// The comment that holds byte `pos` (`start <= pos < end`), if any.
+    /// INVARIANT: comments are sorted by position and do not overlap.
+    fn comment_at(&self, pos: usize) -> Option<&Comment> {
+        let i = self.comments.partition_point(|c| c.start <= pos);
+        i.checked_sub(1)
+            .and_then(|i| self.comments.get(i))
+            .filter(|c| pos < c.end)
+    }
+
     fn in_comment(&self, pos: usize) -> bool {
-        self.comments.iter().any(|c| c.start <= pos && pos < c.end)
+        self.comment_at(pos).is_some()
     }
 
     /// Start of the keyword `kw` last written before `pos` (outside
@@ -98,11 +107,7 @@ impl<'a> Locator<'a> {
         loop {
             let before = self.text.get(..end).unwrap_or("");
             let trimmed = before.trim_end_matches(is_blank).len();
-            match self
-                .comments
-                .iter()
-                .find(|c| c.start < trimmed && trimmed <= c.end)
-            {
+            match trimmed.checked_sub(1).and_then(|p| self.comment_at(p)) {
                 Some(c) => end = c.start,
                 None => return trimmed,
             }
@@ -470,6 +475,8 @@ pub(super) struct Printer<'a> {
     loc: &'a Locator<'a>,
     comments: &'a Comments,
     lines: Vec<Line>,
+    /// Width the id of the party being printed is padded to.
+    id_width: usize,
 }
 
 /// The kinds of top-level items, for the blank lines between them.
@@ -503,29 +510,70 @@ impl<'a> Printer<'a> {
             loc,
             comments,
             lines: Vec::new(),
+            id_width: 0,
         }
     }
 
     /// Prints the items (already in [`canonical_order`], with their source
     /// index and unit) and the comments after the last one.
     pub fn file(mut self, items: &[(usize, &Item, Node)]) -> String {
-        let mut prev: Option<(usize, &Item, Key)> = None;
-        for (index, item, node) in items {
-            if let Some((p_index, p_item, p_key)) = prev {
-                let adjacent = p_index + 1 == *index;
-                let forced = category(p_item) == Category::Block
-                    || category(item) == Category::Block
-                    || category(p_item) != category(item);
-                if forced || (adjacent && self.blank_between(p_key, node.key)) {
-                    self.lines.push(Line::Blank);
-                }
+        // A blank line before each item?
+        let mut blank = vec![false; items.len()];
+        for (i, pair) in items.windows(2).enumerate() {
+            let [(p_index, p_item, p_node), (index, item, node)] = pair else {
+                continue;
+            };
+            let adjacent = p_index + 1 == *index;
+            let forced = category(p_item) == Category::Block
+                || category(item) == Category::Block
+                || category(p_item) != category(item);
+            if let Some(slot) = blank.get_mut(i + 1) {
+                *slot = forced || (adjacent && self.blank_between(p_node.key, node.key));
             }
+        }
+        // Display names of parties on consecutive lines start in one column.
+        let mut id_width = vec![0; items.len()];
+        let mut run_start = 0;
+        for i in 0..=items.len() {
+            let joins = i > 0
+                && i < items.len()
+                && !blank.get(i).copied().unwrap_or(true)
+                && items.get(i).is_some_and(|(_, item, node)| {
+                    matches!(item, Item::Party(_)) && self.comments.leading(node.key).is_empty()
+                })
+                && items
+                    .get(i - 1)
+                    .is_some_and(|(_, item, _)| matches!(item, Item::Party(_)));
+            if !joins {
+                let run = run_start..i;
+                let width = items
+                    .get(run.clone())
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|(_, item, _)| match item {
+                        Item::Party(p) => Some(p.id.name.chars().count()),
+                        _ => None,
+                    })
+                    .max()
+                    .unwrap_or(0);
+                for w in id_width.get_mut(run).into_iter().flatten() {
+                    *w = width;
+                }
+                run_start = i;
+            }
+        }
+        let mut prev: Option<Key> = None;
+        for (((_, item, node), blank), width) in items.iter().zip(blank).zip(id_width) {
+            if blank {
+                self.lines.push(Line::Blank);
+            }
+            self.id_width = width;
             self.item(item, node);
-            prev = Some((*index, item, node.key));
+            prev = Some(node.key);
         }
         let eof = (Role::Eof, self.text.len(), self.text.len());
         if let Some(p) = prev {
-            if !self.comments.leading(eof).is_empty() && self.blank_between(p.2, eof) {
+            if !self.comments.leading(eof).is_empty() && self.blank_between(p, eof) {
                 self.lines.push(Line::Blank);
             }
         }
@@ -578,7 +626,7 @@ impl<'a> Printer<'a> {
             Item::Import(s) => self.line(0, format!("import {}", string(s)), Some(key)),
             Item::Party(p) => {
                 let code = match &p.name {
-                    Some(n) => format!("party {} {}", p.id.name, string(n)),
+                    Some(n) => format!("party {:<w$} {}", p.id.name, string(n), w = self.id_width),
                     None => format!("party {}", p.id.name),
                 };
                 self.line(0, code, Some(key));
