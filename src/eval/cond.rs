@@ -2,7 +2,7 @@
 //! instance, when it can no longer become true, and which bindings they
 //! can create (`for each`).
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use jiff::Timestamp;
 
@@ -39,7 +39,7 @@ impl<'a> Ctx<'a> {
             log,
             as_of,
             by_kind,
-            indexes: HashMap::new(),
+            indexes: HashMap::default(),
         }
     }
 
@@ -372,7 +372,7 @@ pub(crate) fn candidates(
                 return None;
             }
             let vars = idx.vars().to_vec();
-            let mut out = HashSet::new();
+            let mut out = HashSet::default();
             for (key, _) in idx.keys() {
                 let mut b = vec![None; nvars];
                 for (slot, v) in vars.iter().zip(key) {
@@ -398,7 +398,7 @@ pub(crate) fn candidates(
             if map.is_empty() {
                 return None;
             }
-            let mut out = HashSet::new();
+            let mut out = HashSet::default();
             for inst in &insts.list {
                 let mut b = vec![None; nvars];
                 for (i, j) in &map {
@@ -457,11 +457,11 @@ fn join(
             .map(|i| b.get(*i).cloned().flatten())
             .collect()
     };
-    let mut by_key: HashMap<Vec<Option<Value>>, Vec<&Vec<Option<Value>>>> = HashMap::new();
+    let mut by_key: HashMap<Vec<Option<Value>>, Vec<&Vec<Option<Value>>>> = HashMap::default();
     for b in y {
         by_key.entry(key(b)).or_default().push(b);
     }
-    let mut out = HashSet::new();
+    let mut out = HashSet::default();
     for a in x {
         if let Some(matches) = by_key.get(&key(a)) {
             for b in matches {

@@ -1,7 +1,7 @@
 //! Indexes of the events matching a pattern, keyed by the values its
 //! variables take, so each instance finds its events without a scan.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::events::{Event, Log};
 use crate::model::{Operand, Pattern, Value};
@@ -31,7 +31,7 @@ impl PatternIndex {
         let mut idx = PatternIndex {
             vars,
             all: Vec::new(),
-            by_key: HashMap::new(),
+            by_key: HashMap::default(),
         };
         let Some(candidates) = by_kind.get(pattern.kind) else {
             return idx;

@@ -1,7 +1,7 @@
 //! One commitment's instances: which exist, when each came in force, its
 //! window, and whether it was fulfilled, violated, cancelled or expired.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use jiff::Timestamp;
 use rust_decimal::Decimal;
@@ -48,7 +48,7 @@ fn instance_bindings(ctx: &mut Ctx<'_>, env: &Env<'_>, c: &Commitment) -> Vec<Ve
                 .unwrap_or_default()
         }
         Trigger::Reparation(sources) => {
-            let mut out = HashSet::new();
+            let mut out = HashSet::default();
             for &s in sources {
                 let Some(Some(insts)) = env.results.get(s) else {
                     continue;

@@ -15,7 +15,7 @@ mod instance;
 pub mod params;
 pub mod window;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
 use jiff::Timestamp;

@@ -2,34 +2,228 @@
 
 use std::io::BufRead;
 
-use super::value::{self, Fields, Raw};
+use std::borrow::Cow;
+
+use serde::de::{Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde_json::value::RawValue;
+
+use super::value::{self, Fields, Json, Raw};
 use super::{LineError, MAX_LINE, Reader};
 use crate::error::RunError;
 
-struct Object<'a>(&'a serde_json::Map<String, serde_json::Value>);
+/// The top-level fields of one JSON line that some rule may read, borrowed
+/// from the line: values stay raw JSON text until a declared field asks for
+/// them, and fields nobody reads are skipped without being built.
+struct Line<'a> {
+    /// Wanted keys and their raw values.
+    wanted: Vec<(Cow<'a, str>, &'a RawValue)>,
+    /// Every top-level key, for messages.
+    keys: Vec<Cow<'a, str>>,
+}
 
-impl Fields for Object<'_> {
+impl<'a> Fields for Line<'a> {
     fn get(&self, path: &str) -> Option<Raw<'_>> {
-        if let Some(v) = self.0.get(path) {
-            return Some(Raw::Json(v));
+        if let Some((_, v)) = self.wanted.iter().find(|(k, _)| k == path) {
+            return Some(Raw::Json(Json::from_raw(v)));
         }
         let mut parts = path.split('.');
-        let mut cur = self.0.get(parts.next()?)?;
+        let first = parts.next()?;
+        let &(_, mut cur) = self.wanted.iter().find(|(k, _)| k == first)?;
         for p in parts {
-            cur = cur.as_object()?.get(p)?;
+            cur = nested(cur, p)?;
         }
-        Some(Raw::Json(cur))
+        Some(Raw::Json(Json::from_raw(cur)))
     }
 
     fn names(&self) -> Vec<String> {
-        self.0.keys().cloned().collect()
+        self.keys.iter().map(|k| k.to_string()).collect()
     }
+}
+
+/// The raw value of `key` inside the raw object `raw`.
+fn nested<'a>(raw: &'a RawValue, key: &str) -> Option<&'a RawValue> {
+    let mut de = serde_json::Deserializer::from_str(raw.get());
+    let seed = Pick { key };
+    seed.deserialize(&mut de).ok().flatten()
+}
+
+/// Deserializes a JSON object, keeping only the value of one key.
+struct Pick<'k> {
+    key: &'k str,
+}
+
+impl<'de> DeserializeSeed<'de> for Pick<'_> {
+    type Value = Option<&'de RawValue>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Pick<'_> {
+    type Value = Option<&'de RawValue>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+        let mut found = None;
+        while let Some(Key(k)) = map.next_key::<Key<'de>>()? {
+            if found.is_none() && k == self.key {
+                found = Some(map.next_value::<&'de RawValue>()?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(found)
+    }
+
+    // Anything but an object has no nested field.
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_seq<S: serde::de::SeqAccess<'de>>(self, mut seq: S) -> Result<Self::Value, S::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+}
+
+/// An object key, borrowed from the line unless it holds escapes.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// Deserializes one line, keeping the wanted top-level keys.
+struct LineSeed<'w> {
+    wanted: &'w [String],
+}
+
+impl<'de> DeserializeSeed<'de> for LineSeed<'_> {
+    type Value = Option<Line<'de>>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for LineSeed<'_> {
+    type Value = Option<Line<'de>>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+        let mut line = Line {
+            wanted: Vec::new(),
+            keys: Vec::new(),
+        };
+        while let Some(Key(k)) = map.next_key::<Key<'de>>()? {
+            if self.wanted.iter().any(|w| *w == k) {
+                let v = map.next_value::<&'de RawValue>()?;
+                line.wanted.push((k.clone(), v));
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+            line.keys.push(k);
+        }
+        Ok(Some(line))
+    }
+
+    // Not an object: reported by the caller.
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_seq<S: serde::de::SeqAccess<'de>>(self, mut seq: S) -> Result<Self::Value, S::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+}
+
+/// The top-level keys any rule may read in a log line: the time and kind
+/// fields, `source`, the first segment of every declared field, and the
+/// fields of claims.
+pub(super) fn wanted_keys(model: &crate::model::Model, opts: &super::ReadOptions) -> Vec<String> {
+    let mut keys: Vec<String> = vec![
+        first_segment(&opts.time_field),
+        first_segment(&opts.kind_field),
+        "source".into(),
+        "by".into(),
+        "about".into(),
+        "says".into(),
+        "text".into(),
+    ];
+    // Exact names too, for logs whose keys contain dots.
+    keys.push(opts.time_field.clone());
+    keys.push(opts.kind_field.clone());
+    for k in &model.kinds {
+        for f in &k.fields {
+            keys.push(first_segment(&f.name));
+            keys.push(f.name.clone());
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+fn first_segment(path: &str) -> String {
+    path.split('.').next().unwrap_or(path).to_string()
 }
 
 impl Reader<'_> {
     pub(super) fn read_jsonl(&mut self, mut input: impl BufRead) -> Result<(), RunError> {
         let mut line_no: u64 = 0;
         let mut since_progress: u64 = 0;
+        let wanted = wanted_keys(self.model, self.opts);
         let mut buf: Vec<u8> = Vec::new();
         loop {
             buf.clear();
@@ -75,20 +269,18 @@ impl Reader<'_> {
             if bytes.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            match parse_line(bytes) {
-                Ok(v) => match v.as_object() {
-                    Some(obj) => match value::record(&Object(obj), self.model, self.opts) {
-                        Ok(rec) => self.accept(line_no, rec),
-                        Err(e) => self.bad_line(line_no, e)?,
-                    },
-                    None => self.bad_line(
-                        line_no,
-                        LineError::new(
-                            "expected a JSON object",
-                            "each line is one object like `{\"at\": \"…\", \"event\": \"…\", …}`",
-                        ),
-                    )?,
+            match parse_line(bytes, &wanted) {
+                Ok(Some(line)) => match value::record(&line, self.model, self.opts) {
+                    Ok(rec) => self.accept(line_no, rec),
+                    Err(e) => self.bad_line(line_no, e)?,
                 },
+                Ok(None) => self.bad_line(
+                    line_no,
+                    LineError::new(
+                        "expected a JSON object",
+                        "each line is one object like `{\"at\": \"…\", \"event\": \"…\", …}`",
+                    ),
+                )?,
                 Err(e) => self.bad_line(line_no, e)?,
             }
         }
@@ -96,8 +288,18 @@ impl Reader<'_> {
     }
 }
 
-fn parse_line(bytes: &[u8]) -> Result<serde_json::Value, LineError> {
-    serde_json::from_slice(bytes).map_err(|e| {
+fn parse_line<'a>(bytes: &'a [u8], wanted: &[String]) -> Result<Option<Line<'a>>, LineError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let mut err = LineError::new(
+            "not UTF-8",
+            "logs must be UTF-8 text; convert the file (e.g. with iconv)",
+        );
+        err.column = Some(e.valid_up_to() as u64 + 1);
+        err
+    })?;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let parsed = LineSeed { wanted }.deserialize(&mut de).and_then(|v| de.end().map(|()| v));
+    parsed.map_err(|e| {
         let msg = e.to_string();
         let msg = msg.split(" at line").next().unwrap_or(&msg).to_string();
         let mut err = LineError::new(

@@ -12,12 +12,56 @@ use crate::model::{Claim, ClaimTime, FieldType, KindIdx, Model, Origin, Says, St
 use crate::source::{LogId, LogRef};
 
 /// A field's raw value, before typing.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(crate) enum Raw<'a> {
     /// From JSON.
-    Json(&'a serde_json::Value),
+    Json(Json<'a>),
     /// From a CSV cell.
     Text(&'a str),
+}
+
+/// A JSON value as found in a line, borrowed from it where possible.
+#[derive(Clone, Debug)]
+pub(crate) enum Json<'a> {
+    /// A string, unescaped.
+    Str(std::borrow::Cow<'a, str>),
+    /// A number, as written (exact).
+    Num(&'a str),
+    /// `true` / `false`.
+    Bool(bool),
+    /// `null`.
+    Null,
+    /// An object.
+    Object,
+    /// An array.
+    Array,
+}
+
+impl<'a> Json<'a> {
+    /// Classifies a raw JSON value without building a tree.
+    pub(crate) fn from_raw(raw: &'a serde_json::value::RawValue) -> Json<'a> {
+        let t = raw.get().trim();
+        match t.as_bytes().first() {
+            Some(b'"') => match serde_json::from_str::<&str>(t) {
+                Ok(s) => Json::Str(std::borrow::Cow::Borrowed(s)),
+                Err(_) => serde_json::from_str::<String>(t)
+                    .map_or(Json::Null, |s| Json::Str(std::borrow::Cow::Owned(s))),
+            },
+            Some(b't') => Json::Bool(true),
+            Some(b'f') => Json::Bool(false),
+            Some(b'n') => Json::Null,
+            Some(b'{') => Json::Object,
+            Some(b'[') => Json::Array,
+            _ => Json::Num(t),
+        }
+    }
+
+    fn as_str(&self) -> Option<&str> {
+        match self {
+            Json::Str(s) => Some(s),
+            _ => None,
+        }
+    }
 }
 
 /// A record's fields by name (`a.b` for nested JSON).
@@ -62,14 +106,14 @@ pub(crate) fn record(
     opts: &ReadOptions,
 ) -> Result<Record, LineError> {
     let kind_name = match fields.get(&opts.kind_field) {
-        Some(Raw::Json(serde_json::Value::String(s))) => s.clone(),
+        Some(Raw::Json(Json::Str(s))) => s.into_owned(),
         Some(Raw::Text(s)) if !s.is_empty() => s.to_string(),
         Some(other) => {
             return Err(LineError::new(
                 format!(
                     "`{}`: expected the event kind as a string, found {}",
                     opts.kind_field,
-                    describe(other)
+                    describe(&other)
                 ),
                 "each line names its kind, e.g. `\"event\": \"order_paid\"`",
             ));
@@ -89,7 +133,7 @@ pub(crate) fn record(
         }
     };
     let at = match fields.get(&opts.time_field) {
-        Some(raw) => parse_time(raw, model).map_err(|found| {
+        Some(raw) => parse_time(&raw, model).map_err(|found| {
             LineError::new(
                 format!("`{}`: expected an RFC 3339 time or a local date-time, found {found}", opts.time_field),
                 format!("write e.g. `2025-05-25T18:00:00+03:00`, or `2025-05-25T18:00` for local time in `{}`", model.zone.name),
@@ -128,7 +172,7 @@ pub(crate) fn record(
                 format!("every declared field of `{}` must be present; use `a.b` in the declaration for a nested field", k.name),
             )
         })?;
-        let v = typed(raw, f.ty, model).map_err(|found| {
+        let v = typed(&raw, f.ty, model).map_err(|found| {
             LineError::new(
                 format!(
                     "`{}` event: field `{}`: expected {}, found {found}",
@@ -142,7 +186,7 @@ pub(crate) fn record(
         values.push(v);
     }
     let source = match fields.get("source") {
-        Some(Raw::Json(serde_json::Value::String(s))) => Some(Arc::from(s.as_str())),
+        Some(Raw::Json(Json::Str(s))) => Some(Arc::from(s.as_ref())),
         Some(Raw::Text(s)) if !s.is_empty() => Some(Arc::from(s)),
         _ => None,
     };
@@ -157,18 +201,18 @@ pub(crate) fn record(
 }
 
 fn is_null(r: &Raw<'_>) -> bool {
-    matches!(r, Raw::Json(serde_json::Value::Null) | Raw::Text(""))
+    matches!(r, Raw::Json(Json::Null) | Raw::Text(""))
 }
 
-fn describe(r: Raw<'_>) -> String {
+fn describe(r: &Raw<'_>) -> String {
     match r {
         Raw::Json(v) => match v {
-            serde_json::Value::Null => "null".into(),
-            serde_json::Value::Bool(b) => format!("`{b}`"),
-            serde_json::Value::Number(n) => format!("the number `{n}`"),
-            serde_json::Value::String(s) => format!("`\"{}\"`", shorten(s)),
-            serde_json::Value::Array(_) => "an array".into(),
-            serde_json::Value::Object(_) => "an object".into(),
+            Json::Null => "null".into(),
+            Json::Bool(b) => format!("`{b}`"),
+            Json::Num(n) => format!("the number `{n}`"),
+            Json::Str(s) => format!("`\"{}\"`", shorten(s)),
+            Json::Array => "an array".into(),
+            Json::Object => "an object".into(),
         },
         Raw::Text(s) => format!("`{}`", shorten(s)),
     }
@@ -212,15 +256,14 @@ fn hint(ty: FieldType, model: &Model) -> String {
 }
 
 /// Types a raw value; on failure returns a description of what was found.
-fn typed(raw: Raw<'_>, ty: FieldType, model: &Model) -> Result<Value, String> {
-    let text = match raw {
-        Raw::Json(serde_json::Value::String(s)) => Some(s.as_str()),
+fn typed(raw: &Raw<'_>, ty: FieldType, model: &Model) -> Result<Value, String> {
+    let text: Option<&str> = match raw {
+        Raw::Json(j) => j.as_str(),
         Raw::Text(s) => Some(s),
-        _ => None,
     };
-    let number = match raw {
-        Raw::Json(serde_json::Value::Number(n)) => Some(n.to_string()),
-        Raw::Text(s) => Some(s.trim().to_string()),
+    let number: Option<&str> = match raw {
+        Raw::Json(Json::Num(n)) => Some(n),
+        Raw::Text(s) => Some(s.trim()),
         _ => None,
     };
     let bad = || describe(raw);
@@ -234,9 +277,7 @@ fn typed(raw: Raw<'_>, ty: FieldType, model: &Model) -> Result<Value, String> {
             }
         }
         FieldType::Id => match raw {
-            Raw::Json(serde_json::Value::Number(n)) if is_whole(&n.to_string()) => {
-                Value::Str(Arc::from(n.to_string()))
-            }
+            Raw::Json(Json::Num(n)) if is_whole(n) => Value::Str(Arc::from(*n)),
             _ => Value::Str(Arc::from(text.ok_or_else(bad)?)),
         },
         FieldType::Text => Value::Str(Arc::from(text.ok_or_else(bad)?)),
@@ -246,10 +287,10 @@ fn typed(raw: Raw<'_>, ty: FieldType, model: &Model) -> Result<Value, String> {
         }
         FieldType::Number => {
             let n = number.ok_or_else(bad)?;
-            Value::Number(parse_decimal(&n).ok_or_else(bad)?)
+            Value::Number(parse_decimal(n).ok_or_else(bad)?)
         }
         FieldType::Bool => match raw {
-            Raw::Json(serde_json::Value::Bool(b)) => Value::Bool(*b),
+            Raw::Json(Json::Bool(b)) => Value::Bool(*b),
             Raw::Text("true") => Value::Bool(true),
             Raw::Text("false") => Value::Bool(false),
             _ => return Err(bad()),
@@ -273,9 +314,9 @@ pub(crate) fn parse_decimal(s: &str) -> Option<Decimal> {
 }
 
 /// Parses a log time: RFC 3339, or a local date-time in the model's zone.
-pub(crate) fn parse_time(raw: Raw<'_>, model: &Model) -> Result<Timestamp, String> {
-    let s = match raw {
-        Raw::Json(serde_json::Value::String(s)) => s.as_str(),
+pub(crate) fn parse_time(raw: &Raw<'_>, model: &Model) -> Result<Timestamp, String> {
+    let s: &str = match raw {
+        Raw::Json(Json::Str(s)) => s,
         Raw::Text(s) => s,
         other => return Err(describe(other)),
     };
@@ -303,7 +344,7 @@ pub(crate) fn parse_time(raw: Raw<'_>, model: &Model) -> Result<Timestamp, Strin
 fn claim(fields: &impl Fields, model: &Model, at: Timestamp) -> Result<Claim, LineError> {
     let text_field = |name: &str| -> Option<String> {
         match fields.get(name) {
-            Some(Raw::Json(serde_json::Value::String(s))) => Some(s.clone()),
+            Some(Raw::Json(Json::Str(s))) => Some(s.into_owned()),
             Some(Raw::Text(s)) if !s.is_empty() => Some(s.to_string()),
             _ => None,
         }
@@ -391,7 +432,7 @@ fn parse_about(about: &str, model: &Model) -> Option<(usize, Option<Vec<Value>>)
         let Some(var) = c.vars.get(i) else {
             return Some((idx, None));
         };
-        let Ok(val) = typed(Raw::Text(v), var.ty, model) else {
+        let Ok(val) = typed(&Raw::Text(v), var.ty, model) else {
             return Some((idx, None));
         };
         if let Some(slot) = values.get_mut(i) {
