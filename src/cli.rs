@@ -309,6 +309,19 @@ fn check(args: CheckArgs) -> Outcome {
         Ok(run) => run,
         Err(Failure { sources, diags }) => return report_failure(&sources, &diags),
     };
+    if args.format == Format::Json {
+        // Streamed: a report of millions of instances is never one string.
+        if let Some(o) = emit_with(args.output.as_deref(), |w| {
+            report::json::write_json(&run, args.coverage, w)
+        }) {
+            return o;
+        }
+        return if fail_on.fails(&run) {
+            Outcome::Failed
+        } else {
+            Outcome::Clean
+        };
+    }
     let text = match args.format {
         Format::Text => {
             use std::io::IsTerminal as _;
@@ -321,7 +334,7 @@ fn check(args: CheckArgs) -> Outcome {
             }
             text
         }
-        Format::Json => report::json::render_with(&run, args.coverage),
+        Format::Json => String::new(),
         Format::Github => report::ci::render_github(&run),
         Format::Markdown => report::ci::render_markdown(&run),
         Format::Summary => report::text::render_summary(&run, &fail_on),
@@ -697,6 +710,38 @@ fn graph(args: GraphArgs) -> Outcome {
         }
     };
     emit(&text, args.output.as_deref()).unwrap_or(Outcome::Clean)
+}
+
+/// Writes output produced by `write` to a file or standard output through a
+/// buffer; `Some` when that failed. A closed pipe is not a failure.
+fn emit_with(
+    output: Option<&std::path::Path>,
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Option<Outcome> {
+    let result = match output {
+        Some(path) => std::fs::File::create(path).and_then(|f| {
+            let mut w = std::io::BufWriter::new(f);
+            write(&mut w)?;
+            w.flush()
+        }),
+        None => {
+            let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+            write(&mut w).and_then(|()| w.flush())
+        }
+    };
+    match result {
+        Ok(()) => None,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe && output.is_none() => None,
+        Err(e) => Some(input_error(
+            format!(
+                "cannot write the report{}: {e}",
+                output
+                    .map(|p| format!(" to `{}`", crate::load::display(p)))
+                    .unwrap_or_default()
+            ),
+            "check the destination is writable",
+        )),
+    }
 }
 
 /// Writes output to a file or standard output; `Some` when that failed.

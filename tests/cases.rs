@@ -765,3 +765,38 @@ fn fmt_and_lint_commands() {
         "a file that does not parse cannot be formatted\n{err}"
     );
 }
+
+/// The streamed JSON writer gives the same bytes as the in-memory renderer.
+#[test]
+fn streamed_json_matches_rendered_json() {
+    for (rules, log) in [
+        (
+            "examples/istanbul/istanbul.pacta",
+            "examples/istanbul/events.jsonl",
+        ),
+        (
+            "examples/order_sla/rules.pacta",
+            "examples/order_sla/events.jsonl",
+        ),
+        (
+            "examples/confidentiality/rules.pacta",
+            "examples/confidentiality/events.jsonl",
+        ),
+    ] {
+        let run = pacta::check(
+            &[rules.into()],
+            &[pacta::events::Input::Path(log.into())],
+            &pacta::CheckOptions::default(),
+        )
+        .unwrap();
+        for coverage in [false, true] {
+            let mut streamed = Vec::new();
+            pacta::report::json::write_json(&run, coverage, &mut streamed).unwrap();
+            assert_eq!(
+                String::from_utf8(streamed).unwrap(),
+                pacta::report::json::render_with(&run, coverage),
+                "{rules} coverage={coverage}"
+            );
+        }
+    }
+}

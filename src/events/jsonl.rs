@@ -298,7 +298,9 @@ fn parse_line<'a>(bytes: &'a [u8], wanted: &[String]) -> Result<Option<Line<'a>>
         err
     })?;
     let mut de = serde_json::Deserializer::from_str(text);
-    let parsed = LineSeed { wanted }.deserialize(&mut de).and_then(|v| de.end().map(|()| v));
+    let parsed = LineSeed { wanted }
+        .deserialize(&mut de)
+        .and_then(|v| de.end().map(|()| v));
     parsed.map_err(|e| {
         let msg = e.to_string();
         let msg = msg.split(" at line").next().unwrap_or(&msg).to_string();

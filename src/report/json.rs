@@ -32,69 +32,72 @@ pub fn render_with(run: &Checked, with_coverage: bool) -> String {
     s
 }
 
+/// Writes the JSON report to `w`, one commitment instance at a time, so a
+/// report of millions of instances is never held whole in memory. The bytes
+/// are those of [`render_with`].
+pub fn write_json(
+    run: &Checked,
+    with_coverage: bool,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let mut top = to_value_with(run, false);
+    if with_coverage {
+        let cov = super::coverage(run);
+        if let Some(o) = top.as_object_mut() {
+            o.insert(
+                "coverage".into(),
+                json!({"untriggered": cov.untriggered, "unread_kinds": cov.unread_kinds}),
+            );
+        }
+    }
+    let Some(obj) = top.as_object() else {
+        return w.write_all(b"{}\n");
+    };
+    w.write_all(b"{")?;
+    for (n, (key, value)) in obj.iter().enumerate() {
+        w.write_all(if n == 0 { b"\n  " } else { b",\n  " })?;
+        w.write_all(serde_json::to_string(key).unwrap_or_default().as_bytes())?;
+        w.write_all(b": ")?;
+        if key == "commitments" {
+            let rows = sorted_commitments(run);
+            if rows.is_empty() {
+                w.write_all(b"[]")?;
+                continue;
+            }
+            w.write_all(b"[")?;
+            for (k, (c, i)) in rows.into_iter().enumerate() {
+                w.write_all(if k == 0 { b"\n    " } else { b",\n    " })?;
+                let item =
+                    serde_json::to_string_pretty(&commitment_value(run, c, i)).unwrap_or_default();
+                w.write_all(item.replace('\n', "\n    ").as_bytes())?;
+            }
+            w.write_all(b"\n  ]")?;
+        } else {
+            let text = serde_json::to_string_pretty(value).unwrap_or_default();
+            w.write_all(text.replace('\n', "\n  ").as_bytes())?;
+        }
+    }
+    w.write_all(b"\n}\n")
+}
+
 /// The report as a JSON value.
 pub fn to_value(run: &Checked) -> J {
+    to_value_with(run, true)
+}
+
+/// The report as a JSON value; with `commitments` empty unless asked.
+fn to_value_with(run: &Checked, with_commitments: bool) -> J {
     let zone = &run.model.zone;
     let t = |ts| J::String(fmt_time(ts, zone));
     let as_of = run.eval.as_of;
-    let commitments: Vec<J> = sorted_commitments(run)
-        .into_iter()
-        .map(|(c, i)| {
-            let status = i.status_at(as_of);
-            let mut o = Map::new();
-            o.insert("id".into(), J::String(c.id.clone()));
-            o.insert("bindings".into(), bindings(c, &i.bindings));
-            o.insert("status".into(), J::String(status.name().into()));
-            o.insert("title".into(), c.title.clone().map_or(J::Null, J::String));
-            o.insert("by".into(), J::String(c.debtor.clone()));
-            o.insert("to".into(), c.creditor.clone().map_or(J::Null, J::String));
-            o.insert("rule".into(), J::String(run.sources.location(c.span)));
-            let trigger = if i.from_start {
-                None
-            } else {
-                i.trigger.map(|m| m.at)
-            };
-            o.insert("trigger_at".into(), trigger.map_or(J::Null, t));
-            o.insert("opens_at".into(), i.opens.map_or(J::Null, t));
-            o.insert("deadline".into(), i.deadline.map_or(J::Null, |d| t(d.at)));
-            let decided = match (i.decision, i.expired) {
-                (Some(d), _) if d.at.reached_by(as_of) => Some(d.at.at),
-                (None, Some(m)) if m.reached_by(as_of) => Some(m.at),
-                _ => None,
-            };
-            o.insert("decided_at".into(), decided.map_or(J::Null, t));
-            o.insert("late_at".into(), i.late.map_or(J::Null, t));
-            o.insert(
-                "progress".into(),
-                i.progress.map_or(
-                    J::Null,
-                    |p| json!({"value": number(p.value), "target": number(p.target)}),
-                ),
-            );
-            if let Some(f) = crate::eval::params::flip(c, i, as_of) {
-                o.insert(
-                    "param_flip".into(),
-                    json!({
-                        "param": f.param,
-                        "value": f.value.to_string(),
-                        "status": f.to.name(),
-                        "if": format!("{} {} {}", f.param, f.op, super::fmt_span_of(f.at)),
-                        "op": f.op,
-                        "threshold_seconds": match f.at {
-                            crate::model::Duration::Exact(d) => json!(d.as_secs()),
-                            crate::model::Duration::BusinessDays(_) => J::Null,
-                        },
-                        "threshold": super::fmt_span_of(f.at),
-                    }),
-                );
-            }
-            o.insert(
-                "evidence".into(),
-                J::Array(i.evidence.iter().map(|e| evidence(run, e)).collect()),
-            );
-            J::Object(o)
-        })
-        .collect();
+    let commitments: Vec<J> = if with_commitments {
+        sorted_commitments(run)
+            .into_iter()
+            .map(|(c, i)| commitment_value(run, c, i))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let claims: Vec<J> = run.eval.claims.iter().map(|v| claim(run, v)).collect();
     let disputes: Vec<J> = run
         .eval
@@ -122,6 +125,67 @@ pub fn to_value(run: &Checked) -> J {
             "first_skipped": log.first_skipped.as_ref().map(|(r, m)| json!({"at": run.sources.log_ref(*r), "error": m})),
         },
     })
+}
+
+/// One commitment instance as a JSON object.
+fn commitment_value(run: &Checked, c: &Commitment, i: &crate::eval::Instance) -> J {
+    let zone = &run.model.zone;
+    let t = |ts| J::String(fmt_time(ts, zone));
+    let as_of = run.eval.as_of;
+
+    let status = i.status_at(as_of);
+    let mut o = Map::new();
+    o.insert("id".into(), J::String(c.id.clone()));
+    o.insert("bindings".into(), bindings(c, &i.bindings));
+    o.insert("status".into(), J::String(status.name().into()));
+    o.insert("title".into(), c.title.clone().map_or(J::Null, J::String));
+    o.insert("by".into(), J::String(c.debtor.clone()));
+    o.insert("to".into(), c.creditor.clone().map_or(J::Null, J::String));
+    o.insert("rule".into(), J::String(run.sources.location(c.span)));
+    let trigger = if i.from_start {
+        None
+    } else {
+        i.trigger.map(|m| m.at)
+    };
+    o.insert("trigger_at".into(), trigger.map_or(J::Null, t));
+    o.insert("opens_at".into(), i.opens.map_or(J::Null, t));
+    o.insert("deadline".into(), i.deadline.map_or(J::Null, |d| t(d.at)));
+    let decided = match (i.decision, i.expired) {
+        (Some(d), _) if d.at.reached_by(as_of) => Some(d.at.at),
+        (None, Some(m)) if m.reached_by(as_of) => Some(m.at),
+        _ => None,
+    };
+    o.insert("decided_at".into(), decided.map_or(J::Null, t));
+    o.insert("late_at".into(), i.late.map_or(J::Null, t));
+    o.insert(
+        "progress".into(),
+        i.progress.map_or(
+            J::Null,
+            |p| json!({"value": number(p.value), "target": number(p.target)}),
+        ),
+    );
+    if let Some(f) = crate::eval::params::flip(c, i, as_of) {
+        o.insert(
+            "param_flip".into(),
+            json!({
+                "param": f.param,
+                "value": f.value.to_string(),
+                "status": f.to.name(),
+                "if": format!("{} {} {}", f.param, f.op, super::fmt_span_of(f.at)),
+                "op": f.op,
+                "threshold_seconds": match f.at {
+                    crate::model::Duration::Exact(d) => json!(d.as_secs()),
+                    crate::model::Duration::BusinessDays(_) => J::Null,
+                },
+                "threshold": super::fmt_span_of(f.at),
+            }),
+        );
+    }
+    o.insert(
+        "evidence".into(),
+        J::Array(i.evidence.iter().map(|e| evidence(run, e)).collect()),
+    );
+    J::Object(o)
 }
 
 /// A decimal as an exact JSON number.
