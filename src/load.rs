@@ -163,12 +163,24 @@ impl Loader {
     }
 }
 
+/// Largest rule file read, in bytes (a rule file is written by people;
+/// anything larger is a mistake such as `/dev/zero`).
+pub const MAX_RULE_FILE: u64 = 64 << 20;
+
 /// Reads a rule file as UTF-8, refusing other encodings with the byte offset.
 fn read_rule_file(path: &Path) -> Result<String, String> {
     if path.is_dir() {
         return Err("it is a folder".into());
     }
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    use std::io::Read as _;
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut bytes = Vec::new();
+    file.take(MAX_RULE_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > MAX_RULE_FILE {
+        return Err(format!("larger than {} MiB", MAX_RULE_FILE >> 20));
+    }
     String::from_utf8(bytes).map_err(|e| {
         format!(
             "not UTF-8 (invalid byte at offset {})",

@@ -27,6 +27,8 @@ pub struct SourceFile {
     pub name: String,
     /// The full text.
     pub text: Arc<str>,
+    /// Byte offsets where lines start (for `line_col` in log time).
+    line_starts: Arc<[u32]>,
 }
 
 /// Every rule file of a run, plus the names of the event logs.
@@ -46,9 +48,19 @@ impl SourceMap {
     /// Adds a rule file and returns its id.
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<Arc<str>>) -> SourceId {
         let id = SourceId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
+        let text: Arc<str> = text.into();
+        let line_starts: Arc<[u32]> = std::iter::once(0)
+            .chain(
+                text.bytes()
+                    .enumerate()
+                    .filter(|(_, b)| *b == b'\n')
+                    .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
+            )
+            .collect();
         self.files.push(SourceFile {
             name: name.into(),
-            text: text.into(),
+            text,
+            line_starts,
         });
         id
     }
@@ -97,17 +109,22 @@ impl SourceMap {
         format!("{}:{}", self.log_name(r.log), r.line)
     }
 
-    /// 1-based line and column of a byte offset in a rule file.
+    /// 1-based line and column (in characters) of a byte offset in a rule file.
     pub fn line_col(&self, id: SourceId, offset: u32) -> (usize, usize) {
         let Some(file) = self.get(id) else {
             return (0, 0);
         };
         let offset = (offset as usize).min(file.text.len());
-        let before = file.text.get(..offset).unwrap_or("");
-        let line = before.matches('\n').count() + 1;
-        let col = before.rfind('\n').map_or(before.chars().count(), |nl| {
-            before.get(nl + 1..).map_or(0, |s| s.chars().count())
-        }) + 1;
+        let line = file
+            .line_starts
+            .partition_point(|s| (*s as usize) <= offset)
+            .max(1);
+        let start = file.line_starts.get(line - 1).map_or(0, |s| *s as usize);
+        let col = file
+            .text
+            .get(start..offset)
+            .map_or(0, |s| s.chars().count())
+            + 1;
         (line, col)
     }
 

@@ -309,7 +309,8 @@ pub(crate) fn parse_decimal(s: &str) -> Option<Decimal> {
     if s.contains(['e', 'E']) {
         Decimal::from_scientific(s).ok()
     } else {
-        Decimal::from_str(s).ok()
+        // Exact: never rounded past 28 significant digits.
+        Decimal::from_str_exact(s).ok()
     }
 }
 

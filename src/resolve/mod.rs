@@ -27,6 +27,9 @@ use crate::model::{
 use crate::source::{SourceId, SourceMap};
 use crate::span::Span;
 
+/// Deepest nested field path (`a.b.c…`) an event declaration may name.
+pub const MAX_FIELD_DEPTH: usize = 16;
+
 /// A `--param NAME=VALUE` given on the command line, already parsed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ParamOverride {
@@ -261,6 +264,18 @@ impl Resolver<'_> {
                     FieldType::Id
                 }
             };
+            if f.name.name.split('.').count() > MAX_FIELD_DEPTH {
+                self.diags.push(ResolveError::Invalid {
+                    message: format!(
+                        "field path `{}` nests deeper than {MAX_FIELD_DEPTH} levels",
+                        f.name.name
+                    ),
+                    span: f.name.span,
+                    label: "too deep".into(),
+                    help: "name a field at most 16 objects deep, e.g. `order.customer.id`".into(),
+                });
+                continue;
+            }
             if matches!(f.name.name.as_str(), "at" | "event") {
                 self.diags.push(ResolveError::Invalid {
                     message: format!("field name `{}` is reserved", f.name.name),

@@ -108,6 +108,21 @@ pub enum SyntaxError {
         /// The limit.
         max: usize,
     },
+    /// A condition with too many terms.
+    #[error("condition longer than {max} terms")]
+    #[diagnostic(
+        code(pacta::syntax::too_long),
+        help(
+            "split the condition into commitments that name each other, or list the cases in separate commitments"
+        )
+    )]
+    TooLong {
+        /// The clause.
+        #[label("too long")]
+        span: Span,
+        /// The limit.
+        max: usize,
+    },
     /// The grammar and the lowering disagree: a bug in pacta.
     #[error("internal error: unexpected `{rule}`")]
     #[diagnostic(
@@ -132,6 +147,7 @@ impl Located for SyntaxError {
             | SyntaxError::InvalidNumber { span, .. }
             | SyntaxError::InvalidEscape { span, .. }
             | SyntaxError::Repeated { span, .. }
+            | SyntaxError::TooLong { span, .. }
             | SyntaxError::TooDeep { span, .. }
             | SyntaxError::Internal { span, .. } => span.source,
         })

@@ -3,8 +3,6 @@
 //! and fail with their own span. Errors are collected per declaration, so a
 //! file reports all of them in one run.
 
-use std::str::FromStr;
-
 use jiff::civil::{Date, Time};
 use pest::iterators::{Pair, Pairs};
 use rust_decimal::Decimal;
@@ -281,10 +279,29 @@ fn lower_parties(cx: &Cx, pair: Pair<'_, Rule>) -> Result<ast::Parties> {
 
 /// `after COND` / `unless COND`.
 fn lower_keyword_cond(cx: &Cx, pair: Pair<'_, Rule>) -> Result<ast::Cond> {
+    // Conditions become binary trees that later phases walk recursively: a
+    // chain of thousands of `and`s or `not`s would overflow the stack, so
+    // its size is checked first, without recursion (pest's `flatten` is a
+    // loop over the token queue).
+    let terms = pair
+        .clone()
+        .into_inner()
+        .flatten()
+        .filter(|p| matches!(p.as_rule(), Rule::cond_not | Rule::negation))
+        .count();
+    if terms > MAX_CONDITION_TERMS {
+        return Err(SyntaxError::TooLong {
+            span: cx.span(&pair),
+            max: MAX_CONDITION_TERMS,
+        });
+    }
     let mut inner = pair.clone().into_inner();
     inner.next(); // the keyword
     lower_cond(cx, cx.next(&mut inner, Rule::cond, &pair)?)
 }
+
+/// Most terms (operands and `not`s) in one condition.
+pub(super) const MAX_CONDITION_TERMS: usize = 512;
 
 fn lower_must(cx: &Cx, pair: Pair<'_, Rule>) -> Result<ast::Must> {
     let span = cx.span(&pair);
@@ -672,7 +689,9 @@ fn unescape(s: &str) -> std::result::Result<String, String> {
 }
 
 fn lower_number(cx: &Cx, pair: &Pair<'_, Rule>) -> Result<Decimal> {
-    Decimal::from_str(pair.as_str()).map_err(|_| SyntaxError::InvalidNumber {
+    // Exact: a number that does not fit 28 significant digits is refused,
+    // never rounded.
+    Decimal::from_str_exact(pair.as_str()).map_err(|_| SyntaxError::InvalidNumber {
         text: pair.as_str().to_string(),
         span: cx.span(pair),
     })
