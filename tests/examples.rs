@@ -177,3 +177,88 @@ fn reusable_order_sla_rule() {
     assert_eq!(shipped.len(), 11, "one instance per paid order");
     assert_eq!(shipped, run("examples/order_sla/rules.pacta"));
 }
+
+/// Every output format on every worked example: each is well-formed, and
+/// agrees with the JSON report on what failed.
+#[test]
+fn every_format_on_every_example() {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string("tests/fixtures/sarif-schema-2.1.0.json").unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    for dir in [
+        "examples/istanbul",
+        "examples/order_sla",
+        "examples/lease",
+        "examples/supply",
+        "examples/confidentiality",
+    ] {
+        let rules = if dir.ends_with("istanbul") {
+            format!("{dir}/istanbul.pacta")
+        } else {
+            format!("{dir}/rules.pacta")
+        };
+        let log = ["events.jsonl", "events.csv"]
+            .iter()
+            .map(|l| format!("{dir}/{l}"))
+            .find(|p| std::path::Path::new(p).exists())
+            .unwrap();
+        let run =
+            |format: &str| common::pacta(&["check", &rules, "--events", &log, "--format", format]);
+        let (code, json, err) = run("json");
+        assert!(code < 2, "{dir}: {err}");
+        let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let violated = report["summary"]["commitments"]["violated"]
+            .as_u64()
+            .unwrap();
+        let contradicted = report["summary"]["claims"]["contradicted"]
+            .as_u64()
+            .unwrap();
+        for format in ["text", "summary", "github", "markdown", "sarif", "junit"] {
+            let (c, out, err) = run(format);
+            assert_eq!(
+                c, code,
+                "{dir} --format {format}: exit differs from json\n{err}"
+            );
+            assert!(!out.is_empty(), "{dir} --format {format}: empty");
+            match format {
+                "sarif" => {
+                    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+                    let errors: Vec<String> =
+                        validator.iter_errors(&v).map(|e| e.to_string()).collect();
+                    assert!(errors.is_empty(), "{dir}: {errors:?}");
+                    let failing = v["runs"][0]["results"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .filter(|r| r["level"] == "error")
+                        .count();
+                    assert_eq!(
+                        failing as u64,
+                        violated + contradicted,
+                        "{dir}: SARIF errors"
+                    );
+                }
+                "junit" => {
+                    assert!(
+                        out.contains(&format!("failures=\"{}\"", violated + contradicted)),
+                        "{dir}: {out}"
+                    );
+                }
+                "github" => {
+                    let errors = out.lines().filter(|l| l.starts_with("::error ")).count();
+                    assert_eq!(errors as u64, violated + contradicted, "{dir}: {out}");
+                }
+                "markdown" => {
+                    assert_eq!(
+                        out.matches("❌ violated").count() as u64,
+                        violated,
+                        "{dir}: {out}"
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+}
