@@ -128,6 +128,9 @@ pub struct Commitment {
     pub unless: Option<Cond>,
     /// `otherwise ID`.
     pub otherwise: Option<Ident>,
+    /// Further `by NAME` clauses (no `to`): a deadline given by a time param
+    /// (`by cutoff`), decided in resolve.
+    pub by_names: Vec<Ident>,
     /// Clauses given twice: (clause name, span of the repeat).
     pub repeated: Vec<(&'static str, Span)>,
     /// The whole block.

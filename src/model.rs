@@ -248,6 +248,9 @@ pub struct Param {
     pub value: ParamValue,
     /// True when `--param` replaced the declared value.
     pub overridden: bool,
+    /// As a deadline (`by PARAM`): the last instant on time (a bare date
+    /// means the end of that day).
+    pub deadline: Option<Bound>,
     /// Declaration.
     pub span: Span,
 }

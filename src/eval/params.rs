@@ -11,18 +11,31 @@ use crate::model::{Calendar, Commitment, Duration, Status, Window};
 pub struct Flip {
     /// The param.
     pub param: String,
-    /// Its value in this run.
-    pub value: Duration,
+    /// Its value in this run, as written in reports.
+    pub value: String,
     /// The status the instance would have instead.
     pub to: Status,
     /// `>=` or `<`.
     pub op: &'static str,
     /// The threshold.
-    pub at: Duration,
+    pub at: Threshold,
+}
+
+/// Where a verdict flips: a length for `within PARAM`, an instant for `by PARAM`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Threshold {
+    /// A duration.
+    Length(Duration),
+    /// An instant.
+    Instant(Timestamp),
 }
 
 /// The flip of one instance, when its deadline is `within PARAM`.
 pub fn flip(c: &Commitment, inst: &Instance, as_of: Timestamp) -> Option<Flip> {
+    let param = c.params.first()?.clone();
+    if let Window::By(b) = &c.window {
+        return flip_by(c, inst, as_of, param, *b);
+    }
     let Window::Within {
         duration,
         before: false,
@@ -30,7 +43,6 @@ pub fn flip(c: &Commitment, inst: &Instance, as_of: Timestamp) -> Option<Flip> {
     else {
         return None;
     };
-    let param = c.params.first()?.clone();
     if c.prohibition || inst.from_start {
         return None;
     }
@@ -58,10 +70,43 @@ pub fn flip(c: &Commitment, inst: &Instance, as_of: Timestamp) -> Option<Flip> {
     };
     Some(Flip {
         param,
-        value: *duration,
+        value: duration.to_string(),
         to,
         op,
-        at: threshold,
+        at: Threshold::Length(threshold),
+    })
+}
+
+/// The flip of a `by PARAM` deadline: the instant the deadline must reach.
+fn flip_by(
+    c: &Commitment,
+    inst: &Instance,
+    as_of: Timestamp,
+    param: String,
+    b: crate::model::Bound,
+) -> Option<Flip> {
+    if c.prohibition {
+        return None;
+    }
+    let (to, op, target) = match inst.status_at(as_of) {
+        Status::Fulfilled => (Status::Violated, "<", inst.decision?.at.at),
+        Status::Violated => match inst.late {
+            Some(l) => (Status::Fulfilled, ">=", l),
+            None => (Status::Pending, ">=", as_of),
+        },
+        Status::Pending => (Status::Violated, "<", as_of),
+        _ => return None,
+    };
+    Some(Flip {
+        param,
+        value: b
+            .at
+            .to_zoned_datetime(c.calendar.zone.tz.clone())
+            .strftime("%Y-%m-%dT%H:%M:%S%.f%:z")
+            .to_string(),
+        to,
+        op,
+        at: Threshold::Instant(target),
     })
 }
 

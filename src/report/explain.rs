@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use super::text::evidence_line_with;
-use super::{fmt_bound, fmt_pattern, fmt_span_of, fmt_time, instance_name};
+use super::{fmt_bound, fmt_pattern, fmt_time, instance_name};
 use crate::Checked;
 use crate::eval::{ClaimVerdict, Instance, Role};
 use crate::model::{Commitment, Duration, Says, Status, Trigger, Value, Window};
@@ -303,7 +303,7 @@ fn explain_instance(out: &mut String, run: &Checked, ci: usize, c: &Commitment, 
                     f.to,
                     f.param,
                     f.op,
-                    fmt_span_of(f.at)
+                    super::fmt_threshold(f.at, &run.model.zone)
                 );
             }
         }

@@ -171,13 +171,13 @@ fn commitment_value(run: &Checked, c: &Commitment, i: &crate::eval::Instance) ->
                 "param": f.param,
                 "value": f.value.to_string(),
                 "status": f.to.name(),
-                "if": format!("{} {} {}", f.param, f.op, super::fmt_span_of(f.at)),
+                "if": format!("{} {} {}", f.param, f.op, super::fmt_threshold(f.at, &run.model.zone)),
                 "op": f.op,
                 "threshold_seconds": match f.at {
-                    crate::model::Duration::Exact(d) => json!(d.as_secs()),
-                    crate::model::Duration::BusinessDays(_) => J::Null,
+                    crate::eval::params::Threshold::Length(crate::model::Duration::Exact(d)) => json!(d.as_secs()),
+                    _ => J::Null,
                 },
-                "threshold": super::fmt_span_of(f.at),
+                "threshold": super::fmt_threshold(f.at, &run.model.zone),
             }),
         );
     }

@@ -314,3 +314,11 @@ pub fn coverage(run: &Checked) -> Coverage {
         unread_kinds,
     }
 }
+
+/// Where a param's verdict flips, for people.
+pub fn fmt_threshold(t: crate::eval::params::Threshold, zone: &Zone) -> String {
+    match t {
+        crate::eval::params::Threshold::Length(d) => fmt_span_of(d),
+        crate::eval::params::Threshold::Instant(ts) => fmt_time(ts, zone),
+    }
+}

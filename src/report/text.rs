@@ -226,7 +226,7 @@ fn render_instance(out: &mut String, run: &Checked, c: &Commitment, i: &Instance
             f.to,
             f.param,
             f.op,
-            super::fmt_span_of(f.at)
+            super::fmt_threshold(f.at, &run.model.zone)
         );
     }
     if let Some(p) = i.progress {

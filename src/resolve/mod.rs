@@ -324,10 +324,16 @@ impl Resolver<'_> {
         };
         self.param_index
             .insert(p.id.name.clone(), self.params.len());
+        let written = over.map_or(&p.value, |o| &o.value);
+        let deadline = match written {
+            ast::ParamValue::Time(t) => Some(self.bound(source, t)),
+            _ => None,
+        };
         self.params.push(Param {
             name: p.id.name.clone(),
             value,
             overridden: over.is_some(),
+            deadline,
             span: p.id.span,
         });
     }
@@ -465,7 +471,33 @@ impl Resolver<'_> {
             scope.typed.push(false);
             scope.bound.push(false);
         }
-        let (debtor, creditor) = match &c.parties {
+        // `by NAME` clauses: the one that names a time param is the deadline.
+        let mut parties_ast = c.parties.clone();
+        let mut deadline_param: Option<ast::Ident> = None;
+        let is_time_param = |r: &Self, name: &str| {
+            r.param_index
+                .get(name)
+                .and_then(|i| r.params.get(*i))
+                .is_some_and(|p| matches!(p.value, ParamValue::Time(_)))
+        };
+        for name in &c.by_names {
+            if is_time_param(self, &name.name) {
+                deadline_param = Some(name.clone());
+            } else if let Some(p) = parties_ast.as_mut() {
+                if is_time_param(self, &p.debtor.name) && p.creditor.is_none() {
+                    deadline_param = Some(std::mem::replace(&mut p.debtor, name.clone()));
+                } else {
+                    self.diags.push(ResolveError::Invalid {
+                        message: "`by` given twice".into(),
+                        span: name.span,
+                        label: "neither a party clause nor a time param".into(),
+                        help: "write `by PARTY [to PARTY]` once; a deadline is `by TIME` or `by PARAM` with a time param".into(),
+                    });
+                }
+            }
+        }
+        let c_parties = parties_ast;
+        let (debtor, creditor) = match &c_parties {
             Some(p) => {
                 self.party_ref(&p.debtor);
                 if let Some(cr) = &p.creditor {
@@ -519,48 +551,33 @@ impl Resolver<'_> {
             }
         };
         let mut params = Vec::new();
-        let window = match &c.window {
-            None => Window::Open,
-            Some(ast::Window::Within {
-                duration,
-                before,
-                span,
-            }) => {
-                let duration = match duration {
-                    ast::DurationOrParam::Literal(d) => self.duration(d),
-                    ast::DurationOrParam::Param(name) => {
-                        params.push(name.name.clone());
-                        self.duration_param(name)
-                    }
-                };
-                if *before && c.after.is_none() {
-                    self.diags.push(ResolveError::Invalid {
-                        message: "`within … before` needs an `after` clause".into(),
-                        span: *span,
-                        label: "looks back from the trigger".into(),
-                        help: "the window is the D before the trigger; add `after CONDITION`"
-                            .into(),
-                    });
-                }
-                Window::Within {
-                    duration,
-                    before: *before,
+        let window = match (&c.window, &deadline_param) {
+            (Some(w), Some(p)) => {
+                self.diags.push(ResolveError::Invalid {
+                    message: "deadline given twice".into(),
+                    span: p.span,
+                    label: "a second deadline".into(),
+                    help: format!(
+                        "`{}` already has {}",
+                        c.id.name, "a `within`, `by` or `between` clause"
+                    ),
+                });
+                let _ = w;
+                Window::Open
+            }
+            (None, Some(p)) => {
+                params.push(p.name.clone());
+                match self
+                    .param_index
+                    .get(&p.name)
+                    .and_then(|i| self.params.get(*i))
+                    .and_then(|x| x.deadline)
+                {
+                    Some(b) => Window::By(b),
+                    None => Window::Open,
                 }
             }
-            Some(ast::Window::By(t, _)) => Window::By(self.bound(source, t)),
-            Some(ast::Window::Between(a, b, span)) => {
-                let start = self.instant(source, a, End::Start);
-                let end = self.bound(source, b);
-                if end.at < start {
-                    self.diags.push(ResolveError::Invalid {
-                        message: "the window closes before it opens".into(),
-                        span: *span,
-                        label: "end is before start".into(),
-                        help: "write the earlier time first: `between START and END`".into(),
-                    });
-                }
-                Window::Between(start, end)
-            }
+            (w, None) => self.window(source, c, w.as_ref(), &mut params),
         };
         let unless = c
             .unless
@@ -606,6 +623,59 @@ impl Resolver<'_> {
                 unless: c.unless.as_ref().map(|u| u.span()),
             },
             params,
+        }
+    }
+
+    /// The deadline or window clause of a commitment.
+    fn window(
+        &mut self,
+        source: SourceId,
+        c: &ast::Commitment,
+        w: Option<&ast::Window>,
+        params: &mut Vec<String>,
+    ) -> Window {
+        match w {
+            None => Window::Open,
+            Some(ast::Window::Within {
+                duration,
+                before,
+                span,
+            }) => {
+                let duration = match duration {
+                    ast::DurationOrParam::Literal(d) => self.duration(d),
+                    ast::DurationOrParam::Param(name) => {
+                        params.push(name.name.clone());
+                        self.duration_param(name)
+                    }
+                };
+                if *before && c.after.is_none() {
+                    self.diags.push(ResolveError::Invalid {
+                        message: "`within … before` needs an `after` clause".into(),
+                        span: *span,
+                        label: "looks back from the trigger".into(),
+                        help: "the window is the D before the trigger; add `after CONDITION`"
+                            .into(),
+                    });
+                }
+                Window::Within {
+                    duration,
+                    before: *before,
+                }
+            }
+            Some(ast::Window::By(t, _)) => Window::By(self.bound(source, t)),
+            Some(ast::Window::Between(a, b, span)) => {
+                let start = self.instant(source, a, End::Start);
+                let end = self.bound(source, b);
+                if end.at < start {
+                    self.diags.push(ResolveError::Invalid {
+                        message: "the window closes before it opens".into(),
+                        span: *span,
+                        label: "end is before start".into(),
+                        help: "write the earlier time first: `between START and END`".into(),
+                    });
+                }
+                Window::Between(start, end)
+            }
         }
     }
 

@@ -185,6 +185,7 @@ fn lower_commitment(
         window: None,
         unless: None,
         otherwise: None,
+        by_names: Vec::new(),
         repeated: Vec::new(),
         span,
     };
@@ -204,7 +205,24 @@ fn lower_commitment(
                 }
                 "for each"
             }
-            Rule::parties => set_once(&mut c.parties, lower_parties(cx, clause)?, "by"),
+            Rule::parties => {
+                let p = lower_parties(cx, clause)?;
+                // A second `by NAME` without `to` may name a time param
+                // (`by cutoff`); resolve decides which is which.
+                match (&c.parties, &p.creditor) {
+                    (Some(_), None) => {
+                        c.by_names.push(p.debtor);
+                        continue;
+                    }
+                    (Some(first), Some(_)) if first.creditor.is_none() => {
+                        if let Some(first) = c.parties.replace(p) {
+                            c.by_names.push(first.debtor);
+                        }
+                        continue;
+                    }
+                    _ => set_once(&mut c.parties, p, "by"),
+                }
+            }
             Rule::after_clause => set_once(&mut c.after, lower_keyword_cond(cx, clause)?, "after"),
             Rule::must_clause => set_once(&mut c.must, lower_must(cx, clause)?, "must"),
             Rule::within_clause => set_once(&mut c.window, lower_within(cx, clause)?, "within"),
