@@ -341,20 +341,20 @@ fn atom(ctx: &mut Ctx<'_>, env: &Env<'_>, a: &Cond, binding: &[Value]) -> Atom {
 /// When an instance reached a final status other than `wanted` (so it can
 /// never reach `wanted`), and that status.
 fn ended_otherwise(inst: &Instance, wanted: Status) -> Option<(Moment, Status)> {
+    if wanted == Status::Expired {
+        // Once in force it can no longer expire: from its trigger, or from
+        // the start for a commitment without `after`.
+        if inst.from_start {
+            return Some((Moment::MIN, Status::Pending));
+        }
+        return inst.trigger.map(|t| (t, Status::Pending));
+    }
     if let Some(d) = inst.decision {
         if d.status != wanted {
             return Some((d.at, d.status));
         }
     }
-    if wanted != Status::Expired {
-        if let Some(m) = inst.expired {
-            return Some((m, Status::Expired));
-        }
-    } else if let Some(t) = inst.trigger {
-        // Once in force, it can no longer expire.
-        return Some((t, Status::Pending));
-    }
-    None
+    inst.expired.map(|m| (m, Status::Expired))
 }
 
 /// Partial bindings a condition can create: `None` means "no constraint".
@@ -422,7 +422,9 @@ pub(crate) fn candidates(
             let x = candidates(ctx, env, a, nvars);
             let y = candidates(ctx, env, b, nvars);
             match (x, y) {
-                (None, other) | (other, None) => other,
+                // One side can hold without binding anything: the `or`
+                // does not constrain the bindings.
+                (None, _) | (_, None) => None,
                 (Some(mut x), Some(y)) => {
                     x.extend(y);
                     Some(x)

@@ -208,13 +208,20 @@ fn eval_instance(
     let mut counted: Vec<usize> = Vec::new();
     let mut late: Option<(Timestamp, usize)> = None;
     let mut late_total = Decimal::ZERO;
-    for &e in &events {
+    // All events at one instant count together: the bound is checked only
+    // after the last event of each instant, so their order in the log (or
+    // a negative amount among them) cannot change the verdict.
+    let at_of = |e: usize| ctx.log.events.get(e).map(|ev| ev.at);
+    for (k, &e) in events.iter().enumerate() {
         let Some(ev) = ctx.log.events.get(e) else {
             continue;
         };
         if ev.at < open {
             continue;
         }
+        // Without an aggregate the first matching event decides (and is cited).
+        let last_of_instant =
+            target.is_none() || events.get(k + 1).and_then(|n| at_of(*n)) != Some(ev.at);
         let amount = match c.aggregate.as_ref().and_then(|a| a.sum_of) {
             Some(f) => ev
                 .values
@@ -225,20 +232,20 @@ fn eval_instance(
         };
         if in_window(ev.at) {
             // Progress counts every matching event in the window; the
-            // evidence stops at the one that reached the bound.
+            // evidence stops at the instant that reached the bound.
             total = total.saturating_add(amount);
             if reached.is_none() {
                 if counted.len() < MAX_COUNTED {
                     counted.push(e);
                 }
-                if target.is_none_or(|tg| total >= tg) {
+                if last_of_instant && target.is_none_or(|tg| total >= tg) {
                     reached = Some((ev.at, e));
                 }
             }
             late_total = total;
         } else if reached.is_none() && late.is_none() && !look_back {
             late_total = late_total.saturating_add(amount);
-            if target.is_none_or(|tg| late_total >= tg) {
+            if last_of_instant && target.is_none_or(|tg| late_total >= tg) {
                 late = Some((ev.at, e));
             }
         }
@@ -332,6 +339,9 @@ fn eval_instance(
             let effective = m.max(t);
             let cancels = match &decision {
                 Some((d, _)) if look_back => effective <= d.at && m <= t,
+                // Held before the trigger: cancelled at the trigger, even
+                // when the decision comes at that same instant.
+                Some(_) if m < t => true,
                 Some((d, _)) => effective < d.at,
                 None => true,
             };
@@ -346,6 +356,14 @@ fn eval_instance(
                     ev.into_iter().collect(),
                 ));
             }
+        }
+    }
+    // No decision before the instance is in force: a reparation comes in
+    // force just after its source's deadline, and an event at that instant
+    // decides it then, not earlier.
+    if let Some((d, _)) = decision.as_mut() {
+        if d.at < t {
+            d.at = t;
         }
     }
     let decided = decision
