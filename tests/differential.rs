@@ -1803,3 +1803,42 @@ claim early {
         &[("early", "consistent", "inactive")],
     );
 }
+
+/// Found by the long run: a reparation (in force just after its source's
+/// deadline) fulfilled by an event at the deadline instant, whose `unless`
+/// names that same event. The `unless` held at the trigger's instant, not
+/// before it, so the fulfilment stands.
+#[test]
+fn reparation_unless_at_the_trigger_instant() {
+    let rules = r#"
+party alice "Alice"
+party bob
+event ka(k: id, n: int, p: party)
+event kb(k: id, n: int, p: party)
+
+commitment c0 {
+    for each k
+    by alice to bob
+    must kb(k: k) with sum(n) >= 6
+    by 2025-03-01
+    otherwise c1
+}
+
+commitment c1 {
+    for each k
+    by alice to bob
+    must kb(k: k)
+    unless ka(k: "A", p: alice) or kb(k: k)
+}
+"#;
+    let log = r#"{"at": "2025-03-01T23:59:59.999999999Z", "event": "kb", "k": "A", "n": 1, "p": "alice"}
+{"at": "2025-03-02T00:00:00+00:00", "event": "ka", "k": "A", "n": 1, "p": "alice"}
+"#;
+    expect(
+        rules,
+        log,
+        "2025-03-02T00:00:00Z",
+        &[("c0", &["A"], "violated"), ("c1", &["A"], "fulfilled")],
+        &[],
+    );
+}

@@ -341,7 +341,7 @@ fn eval_instance(
                 Some((d, _)) if look_back => effective <= d.at && m <= t,
                 // Held before the trigger: cancelled at the trigger, even
                 // when the decision comes at that same instant.
-                Some(_) if m < t => true,
+                Some(_) if m.at < t.at => true,
                 Some((d, _)) => effective < d.at,
                 None => true,
             };
