@@ -9,6 +9,19 @@ use crate::Checked;
 use crate::eval::{ClaimVerdict, Evidence, Instance, Item, Verdict};
 use crate::model::{Commitment, Origin, Says, Status, Window};
 
+/// `3 violated, 1 pending` in the given order, skipping zeros; `none` when all are zero.
+fn counts(m: &std::collections::BTreeMap<&'static str, u64>, order: &[&str]) -> String {
+    let parts: Vec<String> = order
+        .iter()
+        .filter_map(|k| m.get(k).filter(|n| **n > 0).map(|n| format!("{n} {k}")))
+        .collect();
+    if parts.is_empty() {
+        "none".to_string()
+    } else {
+        parts.join(", ")
+    }
+}
+
 /// Renders the text report.
 pub fn render(run: &Checked) -> String {
     render_styled(run, false)
@@ -103,17 +116,6 @@ pub fn render_styled(run: &Checked, colour: bool) -> String {
         }
     }
     let s = summary(run);
-    let counts = |m: &std::collections::BTreeMap<&'static str, u64>, order: &[&str]| -> String {
-        let parts: Vec<String> = order
-            .iter()
-            .filter_map(|k| m.get(k).filter(|n| **n > 0).map(|n| format!("{n} {k}")))
-            .collect();
-        if parts.is_empty() {
-            "none".to_string()
-        } else {
-            parts.join(", ")
-        }
-    };
     let status_order: Vec<&str> = Status::ALL.iter().map(|s| s.name()).collect();
     let _ = writeln!(out, "\nSUMMARY");
     let _ = writeln!(out, "  commitments: {}", counts(&s.statuses, &status_order));
@@ -410,17 +412,6 @@ pub fn render_summary(run: &Checked, fail_on: &super::FailOn) -> String {
     );
     let _ = writeln!(out, "{}", log_line(run));
     let s = summary(run);
-    let counts = |m: &std::collections::BTreeMap<&'static str, u64>, order: &[&str]| -> String {
-        let parts: Vec<String> = order
-            .iter()
-            .filter_map(|k| m.get(k).filter(|n| **n > 0).map(|n| format!("{n} {k}")))
-            .collect();
-        if parts.is_empty() {
-            "none".to_string()
-        } else {
-            parts.join(", ")
-        }
-    };
     let status_order: Vec<&str> = Status::ALL.iter().map(|s| s.name()).collect();
     let _ = writeln!(out, "commitments: {}", counts(&s.statuses, &status_order));
     let _ = writeln!(
