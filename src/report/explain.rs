@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use super::text::evidence_line_with;
+use super::text::{claim_timing, evidence_line_with};
 use super::{fmt_bound, fmt_pattern, fmt_time, instance_name};
 use crate::Checked;
 use crate::eval::{ClaimVerdict, Instance, Role};
@@ -538,22 +538,7 @@ fn explain_claim(out: &mut String, run: &Checked, v: &ClaimVerdict) {
             }
         }
     }
-    if let (Some(at), Some(o)) = (v.event_at, v.event_origin) {
-        let _ = writeln!(
-            out,
-            "   first matching event at {} ({})",
-            fmt_time(at, zone),
-            run.sources.log_ref(o)
-        );
-    }
-    if let Some(l) = v.later {
-        let when = if l.after { "just after" } else { "at" };
-        let _ = writeln!(
-            out,
-            "   the claimed state came later, {when} {}",
-            fmt_time(l.at, zone)
-        );
-    }
+    claim_timing(out, run, v, "   ");
     let _ = writeln!(out, "4. verdict: {}", v.verdict.name());
     for d in run
         .eval

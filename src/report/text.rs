@@ -22,6 +22,40 @@ fn counts(m: &std::collections::BTreeMap<&'static str, u64>, order: &[&str]) -> 
     }
 }
 
+/// The first two lines of the text and summary reports: the as-of and the logs read.
+fn write_header(out: &mut String, run: &Checked) {
+    let zone = &run.model.zone;
+    let _ = writeln!(
+        out,
+        "pacta check as of {} ({})",
+        fmt_time(run.eval.as_of, zone),
+        zone.name
+    );
+    let _ = writeln!(out, "{}", log_line(run));
+}
+
+/// When the claimed state came later, and the claimed event's first
+/// occurrence: shared by the report and `explain`.
+pub(super) fn claim_timing(out: &mut String, run: &Checked, v: &ClaimVerdict, indent: &str) {
+    let zone = &run.model.zone;
+    if let Some(l) = v.later {
+        let when = if l.after { "just after" } else { "at" };
+        let _ = writeln!(
+            out,
+            "{indent}the claimed state came later, {when} {}",
+            fmt_time(l.at, zone)
+        );
+    }
+    if let (Some(at), Some(o)) = (v.event_at, v.event_origin) {
+        let _ = writeln!(
+            out,
+            "{indent}first matching event at {} ({})",
+            fmt_time(at, zone),
+            run.sources.log_ref(o)
+        );
+    }
+}
+
 /// Renders the text report.
 pub fn render(run: &Checked) -> String {
     render_styled(run, false)
@@ -75,15 +109,8 @@ fn paint(text: &str, style: anstyle::Style, colour: bool) -> String {
 /// without `NO_COLOR`).
 pub fn render_styled(run: &Checked, colour: bool) -> String {
     let mut out = String::new();
-    let zone = &run.model.zone;
     let as_of = run.eval.as_of;
-    let _ = writeln!(
-        out,
-        "pacta check as of {} ({})",
-        fmt_time(as_of, zone),
-        zone.name
-    );
-    let _ = writeln!(out, "{}", log_line(run));
+    write_header(&mut out, run);
     let rows = sorted_commitments(run);
     for status in Status::ALL {
         let group: Vec<_> = rows
@@ -340,22 +367,7 @@ fn render_claim(out: &mut String, run: &Checked, v: &ClaimVerdict, colour: bool)
         (_, None) => String::new(),
     };
     let _ = writeln!(out, "    says {says}; {found}");
-    if let Some(l) = v.later {
-        let when = if l.after { "just after" } else { "at" };
-        let _ = writeln!(
-            out,
-            "    the claimed state came later, {when} {}",
-            fmt_time(l.at, zone)
-        );
-    }
-    if let (Some(at), Some(o)) = (v.event_at, v.event_origin) {
-        let _ = writeln!(
-            out,
-            "    first matching event at {} ({})",
-            fmt_time(at, zone),
-            run.sources.log_ref(o)
-        );
-    }
+    claim_timing(out, run, v, "    ");
     let loc = match c.origin {
         Origin::Rule(span) => format!("rule {}", run.sources.location(span)),
         Origin::Log(r) => format!("log {}", run.sources.log_ref(r)),
@@ -404,13 +416,7 @@ pub fn render_summary(run: &Checked, fail_on: &super::FailOn) -> String {
     let mut out = String::new();
     let zone = &run.model.zone;
     let as_of = run.eval.as_of;
-    let _ = writeln!(
-        out,
-        "pacta check as of {} ({})",
-        fmt_time(as_of, zone),
-        zone.name
-    );
-    let _ = writeln!(out, "{}", log_line(run));
+    write_header(&mut out, run);
     let s = summary(run);
     let status_order: Vec<&str> = Status::ALL.iter().map(|s| s.name()).collect();
     let _ = writeln!(out, "commitments: {}", counts(&s.statuses, &status_order));
