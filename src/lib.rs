@@ -32,6 +32,7 @@ pub mod report;
 pub mod resolve;
 pub mod source;
 pub mod span;
+pub mod stream;
 pub mod syntax;
 
 use std::path::PathBuf;

@@ -39,6 +39,9 @@ pub struct Evaluation {
     pub claims: Vec<ClaimVerdict>,
     /// Pairs of claims that cannot both be true.
     pub disputes: Vec<Dispute>,
+    /// Instances decided by the streaming engine ([`crate::stream`]), kept
+    /// compactly; reports list them in place of `commitments` (then empty).
+    pub streamed: Option<Arc<crate::stream::Store>>,
 }
 
 /// The instances of one commitment.
@@ -226,6 +229,7 @@ pub fn evaluate(model: &Model, graph: &Graph, log: &Log, as_of: Timestamp) -> Ev
         commitments,
         claims,
         disputes,
+        streamed: None,
     }
 }
 

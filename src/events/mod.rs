@@ -123,6 +123,37 @@ pub struct Log {
     pub lines: u64,
     /// True when some log was not in time order.
     pub was_unsorted: bool,
+    /// For a streamed run ([`crate::stream`]), which keeps no events: how
+    /// many events of declared kinds were read, and how many of them came
+    /// after the as-of. `None` when `events` holds every event.
+    pub streamed: Option<StreamedCounts>,
+}
+
+/// What a streamed run counted of the events it did not keep.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StreamedCounts {
+    /// Events of declared kinds.
+    pub events: u64,
+    /// Of those, events after the as-of.
+    pub after_as_of: u64,
+}
+
+impl Log {
+    /// Events of declared kinds read.
+    pub fn event_count(&self) -> u64 {
+        match self.streamed {
+            Some(c) => c.events,
+            None => self.events.len() as u64,
+        }
+    }
+
+    /// Events of declared kinds after `as_of` (read, but not evidence).
+    pub fn events_after(&self, as_of: Timestamp) -> u64 {
+        match self.streamed {
+            Some(c) => c.after_as_of,
+            None => self.events.iter().filter(|e| e.at > as_of).count() as u64,
+        }
+    }
 }
 
 /// Reads every log, in argument order, and merges them by time.

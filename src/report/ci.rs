@@ -147,8 +147,8 @@ pub fn render_markdown(run: &Checked) -> String {
             claims.join(" · ")
         }
     );
-    let rows = sorted_commitments(run);
-    if !rows.is_empty() {
+    let mut rows = sorted_commitments(run).peekable();
+    if rows.peek().is_some() {
         let _ = writeln!(
             out,
             "| commitment | status | in force | deadline | decided | rule |"

@@ -59,8 +59,8 @@ pub fn write_json(
         w.write_all(serde_json::to_string(key).unwrap_or_default().as_bytes())?;
         w.write_all(b": ")?;
         if key == "commitments" {
-            let rows = sorted_commitments(run);
-            if rows.is_empty() {
+            let mut rows = sorted_commitments(run).peekable();
+            if rows.peek().is_none() {
                 w.write_all(b"[]")?;
                 continue;
             }
@@ -68,7 +68,7 @@ pub fn write_json(
             for (k, (c, i)) in rows.into_iter().enumerate() {
                 w.write_all(if k == 0 { b"\n    " } else { b",\n    " })?;
                 let item =
-                    serde_json::to_string_pretty(&commitment_value(run, c, i)).unwrap_or_default();
+                    serde_json::to_string_pretty(&commitment_value(run, c, &i)).unwrap_or_default();
                 w.write_all(item.replace('\n', "\n    ").as_bytes())?;
             }
             w.write_all(b"\n  ]")?;
@@ -93,7 +93,7 @@ fn to_value_with(run: &Checked, with_commitments: bool) -> J {
     let commitments: Vec<J> = if with_commitments {
         sorted_commitments(run)
             .into_iter()
-            .map(|(c, i)| commitment_value(run, c, i))
+            .map(|(c, i)| commitment_value(run, c, &i))
             .collect()
     } else {
         Vec::new()
@@ -119,7 +119,7 @@ fn to_value_with(run: &Checked, with_commitments: bool) -> J {
         },
         "log": {
             "lines": log.lines,
-            "events": log.events.len(),
+            "events": log.event_count(),
             "ignored": log.ignored,
             "skipped": log.skipped,
             "first_skipped": log.first_skipped.as_ref().map(|(r, m)| json!({"at": run.sources.log_ref(*r), "error": m})),

@@ -11,6 +11,7 @@ pub mod json;
 pub mod snapshot;
 pub mod text;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
@@ -71,6 +72,11 @@ impl FailOn {
             .iter()
             .flat_map(|c| &c.list)
             .any(|i| self.statuses.contains(&i.status_at(as_of)))
+            || run.eval.streamed.as_ref().is_some_and(|store| {
+                store
+                    .counts()
+                    .any(|(st, n)| n > 0 && self.statuses.contains(&st))
+            })
             || run
                 .eval
                 .claims
@@ -159,14 +165,29 @@ pub fn summary(run: &Checked) -> Summary {
             .entry(i.status_at(run.eval.as_of).name())
             .or_insert(0) += 1;
     }
+    if let Some(store) = &run.eval.streamed {
+        for (st, n) in store.counts() {
+            *s.statuses.entry(st.name()).or_insert(0) += n;
+        }
+    }
     for c in &run.eval.claims {
         *s.verdicts.entry(c.verdict.name()).or_insert(0) += 1;
     }
     s
 }
 
-/// Commitments in report order (by id), each with its instances (by bindings).
-pub fn sorted_commitments(run: &Checked) -> Vec<(&Commitment, &Instance)> {
+/// One row of a report: a commitment and one of its instances. Borrowed
+/// from the evaluation, or built on the fly from the streaming engine's
+/// compact store ([`crate::stream`]).
+pub type Row<'r> = (&'r Commitment, Cow<'r, Instance>);
+
+/// Commitments in report order (by id), each with its instances (by
+/// bindings), one at a time: a streamed run of millions of instances is
+/// never materialised whole.
+pub fn sorted_commitments(run: &Checked) -> Box<dyn Iterator<Item = Row<'_>> + '_> {
+    if let Some(store) = &run.eval.streamed {
+        return Box::new(store.rows(&run.model));
+    }
     let mut out: Vec<(&Commitment, &Instance)> = run
         .model
         .commitments
@@ -179,7 +200,7 @@ pub fn sorted_commitments(run: &Checked) -> Vec<(&Commitment, &Instance)> {
             .cmp(&b.0.id)
             .then_with(|| a.1.bindings.cmp(&b.1.bindings))
     });
-    out
+    Box::new(out.into_iter().map(|(c, i)| (c, Cow::Borrowed(i))))
 }
 
 /// The display name of a party.

@@ -111,19 +111,16 @@ pub fn render_styled(run: &Checked, colour: bool) -> String {
     let mut out = String::new();
     let as_of = run.eval.as_of;
     write_header(&mut out, run);
-    let rows = sorted_commitments(run);
+    let s = summary(run);
     for status in Status::ALL {
-        let group: Vec<_> = rows
-            .iter()
-            .filter(|(_, i)| i.status_at(as_of) == status)
-            .collect();
-        if group.is_empty() {
+        let n = s.statuses.get(status.name()).copied().unwrap_or(0);
+        if n == 0 {
             continue;
         }
-        let heading = format!("{} ({})", status.name().to_uppercase(), group.len());
+        let heading = format!("{} ({n})", status.name().to_uppercase());
         let _ = writeln!(out, "\n{}", paint(&heading, status_style(status), colour));
-        for (c, i) in group {
-            render_instance(&mut out, run, c, i, status);
+        for (c, i) in sorted_commitments(run).filter(|(_, i)| i.status_at(as_of) == status) {
+            render_instance(&mut out, run, c, &i, status);
         }
     }
     if !run.eval.claims.is_empty() {
@@ -160,8 +157,8 @@ fn log_line(run: &Checked) -> String {
         "{} log line{} read, {} event{} of declared kinds, {} claim{} from logs",
         log.lines,
         plural(log.lines),
-        log.events.len(),
-        plural(log.events.len() as u64),
+        log.event_count(),
+        plural(log.event_count()),
         log.claims.len(),
         plural(log.claims.len() as u64)
     )];
@@ -189,11 +186,11 @@ fn log_line(run: &Checked) -> String {
             plural(log.skipped)
         ));
     }
-    let after = log.events.iter().filter(|e| e.at > run.eval.as_of).count();
+    let after = log.events_after(run.eval.as_of);
     if after > 0 {
         parts.push(format!(
             "{after} event{} after the as-of not counted",
-            plural(after as u64)
+            plural(after)
         ));
     }
     parts.join("; ")
