@@ -65,7 +65,7 @@ pub fn write_json(
                 continue;
             }
             w.write_all(b"[")?;
-            for (k, (c, i)) in rows.into_iter().enumerate() {
+            for (k, (c, i)) in rows.enumerate() {
                 w.write_all(if k == 0 { b"\n    " } else { b",\n    " })?;
                 let item =
                     serde_json::to_string_pretty(&commitment_value(run, c, &i)).unwrap_or_default();
@@ -92,7 +92,6 @@ fn to_value_with(run: &Checked, with_commitments: bool) -> J {
     let as_of = run.eval.as_of;
     let commitments: Vec<J> = if with_commitments {
         sorted_commitments(run)
-            .into_iter()
             .map(|(c, i)| commitment_value(run, c, &i))
             .collect()
     } else {
