@@ -65,11 +65,22 @@ pub fn write_json(
                 continue;
             }
             w.write_all(b"[")?;
+            // One buffer for every instance: written whole, then reused.
+            let mut buf = Vec::new();
+            // Rows come grouped by commitment: its rule's place is worked out once.
+            let mut rule: Option<(&Commitment, String)> = None;
             for (k, (c, i)) in rows.enumerate() {
-                w.write_all(if k == 0 { b"\n    " } else { b",\n    " })?;
-                let item =
-                    serde_json::to_string_pretty(&commitment_value(run, c, &i)).unwrap_or_default();
-                w.write_all(item.replace('\n', "\n    ").as_bytes())?;
+                if !rule
+                    .as_ref()
+                    .is_some_and(|(prev, _)| std::ptr::eq(*prev, c))
+                {
+                    rule = Some((c, run.sources.location(c.span)));
+                }
+                let place = rule.as_ref().map_or("", |(_, place)| place.as_str());
+                buf.clear();
+                buf.extend_from_slice(if k == 0 { b"\n    " } else { b",\n    " });
+                write_commitment(&mut buf, run, (c, place), &i, 2);
+                w.write_all(&buf)?;
             }
             w.write_all(b"\n  ]")?;
         } else {
@@ -164,27 +175,306 @@ fn commitment_value(run: &Checked, c: &Commitment, i: &crate::eval::Instance) ->
         ),
     );
     if let Some(f) = crate::eval::params::flip(c, i, as_of) {
-        o.insert(
-            "param_flip".into(),
-            json!({
-                "param": f.param,
-                "value": f.value.to_string(),
-                "status": f.to.name(),
-                "if": format!("{} {} {}", f.param, f.op, super::fmt_threshold(f.at, &run.model.zone)),
-                "op": f.op,
-                "threshold_seconds": match f.at {
-                    crate::eval::params::Threshold::Length(crate::model::Duration::Exact(d)) => json!(d.as_secs()),
-                    _ => J::Null,
-                },
-                "threshold": super::fmt_threshold(f.at, &run.model.zone),
-            }),
-        );
+        o.insert("param_flip".into(), param_flip(run, &f));
     }
     o.insert(
         "evidence".into(),
         J::Array(i.evidence.iter().map(|e| evidence(run, e)).collect()),
     );
     J::Object(o)
+}
+
+/// Where an instance's verdict would flip, as a JSON object.
+fn param_flip(run: &Checked, f: &crate::eval::params::Flip) -> J {
+    json!({
+        "param": f.param,
+        "value": f.value.to_string(),
+        "status": f.to.name(),
+        "if": format!("{} {} {}", f.param, f.op, super::fmt_threshold(f.at, &run.model.zone)),
+        "op": f.op,
+        "threshold_seconds": match f.at {
+            crate::eval::params::Threshold::Length(crate::model::Duration::Exact(d)) => json!(d.as_secs()),
+            _ => J::Null,
+        },
+        "threshold": super::fmt_threshold(f.at, &run.model.zone),
+    })
+}
+
+// ---- Writing the report directly ----
+//
+// The commitment list is the report's bulk (one object per instance, up to
+// millions). Building a `serde_json::Value` per instance and pretty-printing
+// it cost most of the report's time, so each instance is written straight
+// into a byte buffer instead, in `serde_json::to_string_pretty`'s layout: two
+// spaces per level, `"key": value`, `[]` and `{}` when empty, strings escaped
+// as serde_json escapes them. `commitment_value` stays the reference: a test
+// holds the two byte-identical over every fixture.
+
+/// An object or array being written at nesting `depth` (its opening bracket
+/// is written; its members go one level deeper).
+struct Open {
+    depth: usize,
+    empty: bool,
+    close: u8,
+}
+
+impl Open {
+    /// Writes `{` and returns the object.
+    fn object(out: &mut Vec<u8>, depth: usize) -> Open {
+        out.push(b'{');
+        Open {
+            depth,
+            empty: true,
+            close: b'}',
+        }
+    }
+
+    /// Writes `[` and returns the array.
+    fn array(out: &mut Vec<u8>, depth: usize) -> Open {
+        out.push(b'[');
+        Open {
+            depth,
+            empty: true,
+            close: b']',
+        }
+    }
+
+    /// Starts the next array element: separator, new line, indent.
+    fn item(&mut self, out: &mut Vec<u8>) {
+        out.extend_from_slice(if self.empty { b"\n" } else { b",\n" });
+        self.empty = false;
+        indent(out, self.depth + 1);
+    }
+
+    /// Starts the next object member: separator, indent, `"key": `.
+    fn key(&mut self, out: &mut Vec<u8>, key: &str) {
+        self.item(out);
+        string(out, key);
+        out.extend_from_slice(b": ");
+    }
+
+    /// A member whose value is a string.
+    fn str(&mut self, out: &mut Vec<u8>, key: &str, value: &str) {
+        self.key(out, key);
+        string(out, value);
+    }
+
+    /// A member whose value is a string or `null`.
+    fn opt_str(&mut self, out: &mut Vec<u8>, key: &str, value: Option<&str>) {
+        self.key(out, key);
+        match value {
+            Some(v) => string(out, v),
+            None => out.extend_from_slice(b"null"),
+        }
+    }
+
+    /// Writes the closing bracket (on its own line unless empty).
+    fn end(self, out: &mut Vec<u8>) {
+        if !self.empty {
+            out.push(b'\n');
+            indent(out, self.depth);
+        }
+        out.push(self.close);
+    }
+}
+
+fn indent(out: &mut Vec<u8>, depth: usize) {
+    for _ in 0..depth {
+        out.extend_from_slice(b"  ");
+    }
+}
+
+/// A JSON string, escaped exactly as serde_json escapes it: `"` and `\`,
+/// the short forms `\b \t \n \f \r`, other control characters as `\u00xx`
+/// (lower-case hex); everything else, non-ASCII included, as is.
+fn string(out: &mut Vec<u8>, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    let mut rest = s.as_bytes();
+    // Copy runs of plain bytes whole: most strings have nothing to escape.
+    while let Some((plain, tail)) = rest
+        .iter()
+        .position(|b| *b < 0x20 || *b == b'"' || *b == b'\\')
+        .and_then(|at| rest.split_at_checked(at))
+    {
+        out.extend_from_slice(plain);
+        let Some((b, tail)) = tail.split_first() else {
+            break;
+        };
+        match *b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            0x0c => out.extend_from_slice(b"\\f"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b => {
+                out.extend_from_slice(b"\\u00");
+                for nibble in [b >> 4, b & 0xf] {
+                    out.push(HEX.get(usize::from(nibble)).copied().unwrap_or(b'0'));
+                }
+            }
+        }
+        rest = tail;
+    }
+    out.extend_from_slice(rest);
+    out.push(b'"');
+}
+
+/// Any JSON value at nesting `depth`, for the rare parts of an instance
+/// (`progress`, `param_flip`) still built as values.
+fn json_value(out: &mut Vec<u8>, v: &J, depth: usize) {
+    match v {
+        J::Null => out.extend_from_slice(b"null"),
+        J::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        J::Number(n) => out.extend_from_slice(n.to_string().as_bytes()),
+        J::String(s) => string(out, s),
+        J::Array(items) => {
+            let mut a = Open::array(out, depth);
+            for item in items {
+                a.item(out);
+                json_value(out, item, depth + 1);
+            }
+            a.end(out);
+        }
+        J::Object(members) => {
+            let mut o = Open::object(out, depth);
+            for (k, item) in members {
+                o.key(out, k);
+                json_value(out, item, depth + 1);
+            }
+            o.end(out);
+        }
+    }
+}
+
+/// A binding's value, as [`value`] makes it.
+fn write_value(out: &mut Vec<u8>, v: &Value) {
+    match v {
+        Value::Party(s) | Value::Str(s) => string(out, s),
+        Value::Int(i) => out.extend_from_slice(i.to_string().as_bytes()),
+        Value::Number(n) => json_value(out, &number(*n), 0),
+        Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Value::Time(t) => string(out, &t.to_string()),
+    }
+}
+
+/// An instance's bindings, as [`bindings`] makes them.
+fn write_bindings(out: &mut Vec<u8>, c: &Commitment, values: &[Value], depth: usize) {
+    let mut o = Open::object(out, depth);
+    for (var, v) in c.vars.iter().zip(values) {
+        o.key(out, &var.name);
+        write_value(out, v);
+    }
+    o.end(out);
+}
+
+/// One commitment instance at nesting `depth`, given its commitment and
+/// the commitment's `file:line:col`: the bytes of [`commitment_value`]
+/// pretty-printed at that depth.
+fn write_commitment(
+    out: &mut Vec<u8>,
+    run: &Checked,
+    (c, rule): (&Commitment, &str),
+    i: &crate::eval::Instance,
+    depth: usize,
+) {
+    let zone = &run.model.zone;
+    let as_of = run.eval.as_of;
+    let time = |o: &mut Open, out: &mut Vec<u8>, key: &str, ts: Option<jiff::Timestamp>| {
+        o.opt_str(out, key, ts.map(|ts| fmt_time(ts, zone)).as_deref());
+    };
+
+    let mut o = Open::object(out, depth);
+    o.str(out, "id", &c.id);
+    o.key(out, "bindings");
+    write_bindings(out, c, &i.bindings, depth + 1);
+    o.str(out, "status", i.status_at(as_of).name());
+    o.opt_str(out, "title", c.title.as_deref());
+    o.str(out, "by", &c.debtor);
+    o.opt_str(out, "to", c.creditor.as_deref());
+    o.str(out, "rule", rule);
+    let trigger = if i.from_start {
+        None
+    } else {
+        i.trigger.map(|m| m.at)
+    };
+    time(&mut o, out, "trigger_at", trigger);
+    time(&mut o, out, "opens_at", i.opens);
+    time(&mut o, out, "deadline", i.deadline.map(|d| d.at));
+    let decided = match (i.decision, i.expired) {
+        (Some(d), _) if d.at.reached_by(as_of) => Some(d.at.at),
+        (None, Some(m)) if m.reached_by(as_of) => Some(m.at),
+        _ => None,
+    };
+    time(&mut o, out, "decided_at", decided);
+    time(&mut o, out, "late_at", i.late);
+    o.key(out, "progress");
+    match i.progress {
+        Some(p) => {
+            let mut po = Open::object(out, depth + 1);
+            po.key(out, "value");
+            json_value(out, &number(p.value), depth + 2);
+            po.key(out, "target");
+            json_value(out, &number(p.target), depth + 2);
+            po.end(out);
+        }
+        None => out.extend_from_slice(b"null"),
+    }
+    if let Some(f) = crate::eval::params::flip(c, i, as_of) {
+        o.key(out, "param_flip");
+        json_value(out, &param_flip(run, &f), depth + 1);
+    }
+    o.key(out, "evidence");
+    let mut list = Open::array(out, depth + 1);
+    for e in &i.evidence {
+        list.item(out);
+        write_evidence(out, run, e, depth + 2);
+    }
+    list.end(out);
+    o.end(out);
+}
+
+/// One piece of evidence at nesting `depth`: the bytes of [`evidence`].
+fn write_evidence(out: &mut Vec<u8>, run: &Checked, e: &Evidence, depth: usize) {
+    let mut o = Open::object(out, depth);
+    o.str(out, "role", e.role.name());
+    o.str(out, "at", &fmt_time(e.at, &run.model.zone));
+    match &e.item {
+        Item::Event {
+            origin,
+            kind,
+            source,
+        } => {
+            o.str(out, "log", &run.sources.log_ref(*origin));
+            o.str(
+                out,
+                "event",
+                run.model.kinds.get(*kind).map_or("?", |k| k.name.as_str()),
+            );
+            if let Some(s) = source {
+                o.str(out, "source", s);
+            }
+        }
+        Item::Commitment {
+            commitment,
+            bindings: b,
+            status,
+        } => {
+            if let Some(c) = run.model.commitments.get(*commitment) {
+                o.str(out, "commitment", &c.id);
+                o.key(out, "bindings");
+                write_bindings(out, c, b, depth + 1);
+            }
+            o.str(out, "status", status.name());
+        }
+        Item::Time => o.str(out, "what", "time"),
+        Item::Deadline => o.str(out, "what", "deadline"),
+        Item::WindowClosed => o.str(out, "what", "window_closed"),
+    }
+    o.end(out);
 }
 
 /// A decimal as an exact JSON number.
@@ -335,4 +625,47 @@ fn claim(run: &Checked, v: &ClaimVerdict) -> J {
     };
     o.insert("origin".into(), origin);
     J::Object(o)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The hand-written escaping is serde_json's, for every ASCII character
+    /// and some beyond.
+    #[test]
+    fn strings_escape_as_serde_json_does() {
+        let mut samples: Vec<String> = (0u8..=0x7f).map(|b| char::from(b).to_string()).collect();
+        samples.extend(
+            [
+                "",
+                "é",
+                "“quoted” \u{2028}\u{2029}",
+                "a\"b\\c\u{1f}\u{7f}😀",
+                "\r\n\t",
+            ]
+            .map(String::from),
+        );
+        for s in samples {
+            let mut out = Vec::new();
+            string(&mut out, &s);
+            assert_eq!(
+                String::from_utf8(out).ok(),
+                serde_json::to_string(&s).ok(),
+                "{s:?}"
+            );
+        }
+    }
+
+    /// Nested values are laid out as `to_string_pretty` lays them out.
+    #[test]
+    fn values_lay_out_as_serde_json_does() {
+        let v = json!({"a": [], "b": {}, "c": [1, {"d": null, "e": [true, "x"]}], "f": 1.50});
+        let mut out = Vec::new();
+        json_value(&mut out, &v, 0);
+        assert_eq!(
+            String::from_utf8(out).ok(),
+            serde_json::to_string_pretty(&v).ok()
+        );
+    }
 }

@@ -1,0 +1,178 @@
+//! The report writers that stream to an `io::Write` against the renderers
+//! that build one string, kept as the reference: byte-identical over every
+//! `tests/cases/check/*` fixture (with its `args`: as-of, fields, params,
+//! fail-on) and every example under `examples/`.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code"
+)]
+
+use std::path::{Path, PathBuf};
+
+use clap::Parser as _;
+use pacta::cli::{Cli, Command};
+use pacta::events::{Input, ReadOptions};
+use pacta::resolve::ParamOverride;
+use pacta::{AsOf, CheckOptions, Checked};
+
+/// One run to render, and where it comes from.
+struct Case {
+    name: String,
+    run: Checked,
+}
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn sorted_entries(dir: &Path) -> Vec<PathBuf> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    paths.sort();
+    paths
+}
+
+/// The logs of a fixture or example folder: `events*.jsonl|csv`, sorted.
+fn logs(dir: &Path) -> Vec<String> {
+    sorted_entries(dir)
+        .into_iter()
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            name.starts_with("events") && (name.ends_with(".jsonl") || name.ends_with(".csv"))
+        })
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect()
+}
+
+/// The extra arguments of a fixture (its `args` file, one per line).
+fn extra_args(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string(dir.join("args"))
+        .map(|s| {
+            s.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Runs `pacta check RULES --events LOG… ARGS…` in process, reading the
+/// arguments with the CLI's own parser.
+fn run(name: &str, rules: &Path, dir: &Path) -> Case {
+    let mut argv = vec![
+        "pacta".to_string(),
+        "check".into(),
+        rules.to_string_lossy().into_owned(),
+    ];
+    for log in logs(dir) {
+        argv.push("--events".into());
+        argv.push(log);
+    }
+    argv.extend(extra_args(dir));
+    let Command::Check(args) = Cli::try_parse_from(&argv).unwrap().command else {
+        panic!("{name}: not a check");
+    };
+    let params = args
+        .params
+        .iter()
+        .map(|p| {
+            let (name, value) = p.split_once('=').unwrap();
+            ParamOverride {
+                name: name.trim().to_string(),
+                value: pacta::syntax::parse_param_value(value).unwrap(),
+            }
+        })
+        .collect();
+    // Set field by field, so options added later keep their defaults.
+    let mut opts = CheckOptions {
+        as_of: match args.as_of.as_deref() {
+            None => AsOf::LastEvent,
+            Some("now") => AsOf::Now,
+            Some(t) => AsOf::At(t.to_string()),
+        },
+        ..CheckOptions::default()
+    };
+    opts.read = ReadOptions {
+        time_field: args.time_field.clone(),
+        kind_field: args.kind_field.clone(),
+        skip_bad_lines: args.skip_bad_lines,
+        progress: None,
+    };
+    opts.params = params;
+    let inputs: Vec<Input> = args.events.iter().map(|p| Input::from_arg(p)).collect();
+    let run = pacta::check(&args.rules, &inputs, &opts)
+        .unwrap_or_else(|f| panic!("{name}: the check fails: {:?}", f.diags));
+    Case {
+        name: name.to_string(),
+        run,
+    }
+}
+
+/// Every fixture under `tests/cases/check/` and every example.
+fn cases() -> Vec<Case> {
+    let mut out = Vec::new();
+    for dir in sorted_entries(&root().join("tests/cases/check")) {
+        let name = format!("cases/check/{}", dir.file_name().unwrap().to_string_lossy());
+        out.push(run(&name, &dir.join("rules.pacta"), &dir));
+    }
+    for dir in sorted_entries(&root().join("examples")) {
+        let rules: Vec<PathBuf> = sorted_entries(&dir)
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "pacta"))
+            .collect();
+        let [rules] = rules.as_slice() else {
+            panic!("{}: expected one rule file", dir.display());
+        };
+        let name = format!("examples/{}", dir.file_name().unwrap().to_string_lossy());
+        out.push(run(&name, rules, &dir));
+    }
+    assert!(out.len() > 80, "fixtures not found: {}", out.len());
+    out
+}
+
+/// Runs a writer into a byte buffer; the bytes as text.
+fn written(write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) -> String {
+    let mut out = Vec::new();
+    write(&mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+/// `report::json::write_json` writes the bytes of `render_with` (the serde
+/// path), with and without coverage.
+#[test]
+fn json_write_matches_render() {
+    for case in cases() {
+        for coverage in [false, true] {
+            let expected = pacta::report::json::render_with(&case.run, coverage);
+            let got = written(|w| pacta::report::json::write_json(&case.run, coverage, w));
+            assert!(
+                got == expected,
+                "{} (coverage {coverage}): write_json differs from render_with\n{}",
+                case.name,
+                first_difference(&expected, &got)
+            );
+        }
+    }
+}
+
+/// The first line where two outputs part, for the failure message.
+fn first_difference(expected: &str, got: &str) -> String {
+    let line = expected
+        .lines()
+        .zip(got.lines())
+        .position(|(a, b)| a != b)
+        .unwrap_or_else(|| expected.lines().count().min(got.lines().count()));
+    format!(
+        "line {}:\n  expected: {:?}\n  got:      {:?}",
+        line + 1,
+        expected.lines().nth(line),
+        got.lines().nth(line)
+    )
+}
