@@ -1,8 +1,8 @@
 //! Criterion benches of pacta's hot paths on the shipping-SLA workload of
 //! `bench/run.sh`: reading a JSON Lines log against the model (declared
 //! kinds, ignored kinds), evaluating the commitment, looking instances up,
-//! and rendering the reports (the JSON report both streamed, as the CLI
-//! writes it, and as one string).
+//! and rendering the reports (the JSON and text reports both streamed, as
+//! the CLI writes them, and as one string; the summary report streamed).
 //!
 //! ```text
 //! cargo bench --bench hot_paths
@@ -217,6 +217,20 @@ fn bench_all(c: &mut Criterion) {
     });
     g.bench_function("text", |b| {
         b.iter(|| black_box(pacta::report::text::render(&run).len()))
+    });
+    // What `pacta check` (text) and `--format summary` do: stream.
+    g.bench_function("text_write", |b| {
+        b.iter(|| {
+            let mut sink = std::io::sink();
+            pacta::report::text::write_styled(&run, false, &mut sink).expect("write");
+        })
+    });
+    let fail_on = pacta::report::FailOn::default();
+    g.bench_function("summary_write", |b| {
+        b.iter(|| {
+            let mut sink = std::io::sink();
+            pacta::report::text::write_summary(&run, &fail_on, &mut sink).expect("write");
+        })
     });
     g.bench_function("summary_counts", |b| {
         b.iter(|| black_box(pacta::report::summary(&run)))

@@ -309,10 +309,22 @@ fn check(args: CheckArgs) -> Outcome {
         Ok(run) => run,
         Err(Failure { sources, diags }) => return report_failure(&sources, &diags),
     };
-    if args.format == Format::Json {
+    if matches!(args.format, Format::Json | Format::Text | Format::Summary) {
         // Streamed: a report of millions of instances is never one string.
-        if let Some(o) = emit_with(args.output.as_deref(), |w| {
-            report::json::write_json(&run, args.coverage, w)
+        if let Some(o) = emit_with(args.output.as_deref(), |w| match args.format {
+            Format::Text => {
+                use std::io::IsTerminal as _;
+                let colour = args.output.is_none()
+                    && std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+                report::text::write_styled(&run, colour, w)?;
+                if args.coverage {
+                    w.write_all(report::text::render_coverage(&run).as_bytes())?;
+                }
+                Ok(())
+            }
+            Format::Summary => report::text::write_summary(&run, &fail_on, w),
+            _ => report::json::write_json(&run, args.coverage, w),
         }) {
             return o;
         }
@@ -323,21 +335,10 @@ fn check(args: CheckArgs) -> Outcome {
         };
     }
     let text = match args.format {
-        Format::Text => {
-            use std::io::IsTerminal as _;
-            let colour = args.output.is_none()
-                && std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            let mut text = report::text::render_styled(&run, colour);
-            if args.coverage {
-                text.push_str(&report::text::render_coverage(&run));
-            }
-            text
-        }
-        Format::Json => String::new(),
+        // Written above, streamed.
+        Format::Json | Format::Text | Format::Summary => String::new(),
         Format::Github => report::ci::render_github(&run),
         Format::Markdown => report::ci::render_markdown(&run),
-        Format::Summary => report::text::render_summary(&run, &fail_on),
         Format::Sarif => report::exchange::render_sarif(&run, &fail_on),
         Format::Junit => report::exchange::render_junit(&run, &fail_on),
     };

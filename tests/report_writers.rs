@@ -1,7 +1,10 @@
 //! The report writers that stream to an `io::Write` against the renderers
-//! that build one string, kept as the reference: byte-identical over every
-//! `tests/cases/check/*` fixture (with its `args`: as-of, fields, params,
-//! fail-on) and every example under `examples/`.
+//! that build one string: byte-identical over every `tests/cases/check/*`
+//! fixture (with its `args`: as-of, fields, params, fail-on) and every
+//! example under `examples/`. The JSON renderer (`render_with`, through
+//! `serde_json::Value`) is an independent reference; the text renderers are
+//! now the writers run into memory, so the summary's failing list is also
+//! checked against the way it used to be built.
 
 #![allow(
     clippy::unwrap_used,
@@ -16,13 +19,15 @@ use std::path::{Path, PathBuf};
 use clap::Parser as _;
 use pacta::cli::{Cli, Command};
 use pacta::events::{Input, ReadOptions};
+use pacta::report::FailOn;
 use pacta::resolve::ParamOverride;
 use pacta::{AsOf, CheckOptions, Checked};
 
-/// One run to render, and where it comes from.
+/// One run to render, where it comes from, and its `--fail-on` set.
 struct Case {
     name: String,
     run: Checked,
+    fail_on: FailOn,
 }
 
 fn root() -> &'static Path {
@@ -112,6 +117,7 @@ fn run(name: &str, rules: &Path, dir: &Path) -> Case {
     Case {
         name: name.to_string(),
         run,
+        fail_on: FailOn::parse(&args.fail_on).unwrap(),
     }
 }
 
@@ -159,6 +165,96 @@ fn json_write_matches_render() {
                 first_difference(&expected, &got)
             );
         }
+    }
+}
+
+/// `report::text::write_styled` writes the bytes of `render_styled`, with
+/// and without colour.
+#[test]
+fn text_write_matches_render() {
+    for case in cases() {
+        for colour in [false, true] {
+            let expected = pacta::report::text::render_styled(&case.run, colour);
+            let got = written(|w| pacta::report::text::write_styled(&case.run, colour, w));
+            assert!(
+                got == expected,
+                "{} (colour {colour}): write_styled differs from render_styled\n{}",
+                case.name,
+                first_difference(&expected, &got)
+            );
+        }
+    }
+}
+
+/// `--fail-on` sets for the summary besides each case's own: none, a
+/// status named twice, every status and verdict, a claim verdict alone.
+const FAIL_ON: [&str; 4] = [
+    "",
+    "violated,violated,pending",
+    "violated,pending,inactive,expired,cancelled,fulfilled,contradicted,consistent,unverifiable",
+    "unverifiable",
+];
+
+/// `report::text::write_summary` writes the bytes of `render_summary`; its
+/// failing list, whose count is taken from the summary counts before the
+/// lines are streamed, is the one the lines make (as the list was built
+/// before the summary was streamed).
+#[test]
+fn summary_write_matches_render() {
+    for case in cases() {
+        let sets = std::iter::once(case.fail_on.clone())
+            .chain(FAIL_ON.iter().map(|s| FailOn::parse(s).unwrap()));
+        for fail_on in sets {
+            let expected = pacta::report::text::render_summary(&case.run, &fail_on);
+            let got = written(|w| pacta::report::text::write_summary(&case.run, &fail_on, w));
+            assert!(
+                got == expected,
+                "{} ({fail_on:?}): write_summary differs from render_summary\n{}",
+                case.name,
+                first_difference(&expected, &got)
+            );
+            let tail = failing_list(&case.run, &fail_on);
+            assert!(
+                got.ends_with(&tail),
+                "{} ({fail_on:?}): the failing list differs\n--- expected tail\n{tail}--- got\n{got}",
+                case.name
+            );
+        }
+    }
+}
+
+/// The summary's last lines as the report made them when it collected the
+/// failing lines first and counted them.
+fn failing_list(run: &Checked, fail_on: &FailOn) -> String {
+    let as_of = run.eval.as_of;
+    let mut failing = Vec::new();
+    for (c, i) in pacta::report::sorted_commitments(run) {
+        let st = i.status_at(as_of);
+        if fail_on.statuses.contains(&st) {
+            let when = i
+                .deadline
+                .map(|d| {
+                    format!(
+                        " (deadline {})",
+                        pacta::report::fmt_time(d.at, &run.model.zone)
+                    )
+                })
+                .unwrap_or_default();
+            failing.push(format!(
+                "  {} {st}{when}\n",
+                pacta::report::instance_name(c, &i.bindings)
+            ));
+        }
+    }
+    for v in &run.eval.claims {
+        if fail_on.verdicts.contains(&v.verdict) {
+            failing.push(format!("  claim {} {}\n", v.claim.id, v.verdict.name()));
+        }
+    }
+    if failing.is_empty() {
+        "\nnothing fails the run\n".to_string()
+    } else {
+        format!("\nfailing ({}):\n{}", failing.len(), failing.concat())
     }
 }
 

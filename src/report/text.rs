@@ -3,6 +3,7 @@
 //! disputes and a summary.
 
 use std::fmt::Write as _;
+use std::io;
 
 use super::{fmt_bound, fmt_time, instance_name, sorted_commitments, summary};
 use crate::Checked;
@@ -61,6 +62,24 @@ pub fn render(run: &Checked) -> String {
     render_styled(run, false)
 }
 
+/// Writes the piece built in `out` (a heading, an instance, a claim) to `w`
+/// and empties `out`: the reports are streamed a piece at a time, so the
+/// report of millions of instances is never one string.
+fn flush(out: &mut String, w: &mut dyn io::Write) -> io::Result<()> {
+    w.write_all(out.as_bytes())?;
+    out.clear();
+    Ok(())
+}
+
+/// What a writer writes, as one string: the `render_*` functions are the
+/// `write_*` ones run into memory.
+fn written(write: impl FnOnce(&mut dyn io::Write) -> io::Result<()>) -> String {
+    let mut buf = Vec::new();
+    // Writing into a `Vec` cannot fail.
+    let _ = write(&mut buf);
+    String::from_utf8(buf).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
 /// The `--coverage` section: commitments never triggered, kinds no rule reads.
 pub fn render_coverage(run: &Checked) -> String {
     let cov = super::coverage(run);
@@ -108,6 +127,12 @@ fn paint(text: &str, style: anstyle::Style, colour: bool) -> String {
 /// verdicts when `colour` is set (the CLI sets it only on a terminal
 /// without `NO_COLOR`).
 pub fn render_styled(run: &Checked, colour: bool) -> String {
+    written(|w| write_styled(run, colour, w))
+}
+
+/// Writes the text report of [`render_styled`] to `w`, one instance, claim
+/// or dispute at a time.
+pub fn write_styled(run: &Checked, colour: bool, w: &mut dyn io::Write) -> io::Result<()> {
     let mut out = String::new();
     let as_of = run.eval.as_of;
     write_header(&mut out, run);
@@ -121,12 +146,14 @@ pub fn render_styled(run: &Checked, colour: bool) -> String {
         let _ = writeln!(out, "\n{}", paint(&heading, status_style(status), colour));
         for (c, i) in sorted_commitments(run).filter(|(_, i)| i.status_at(as_of) == status) {
             render_instance(&mut out, run, c, &i, status);
+            flush(&mut out, w)?;
         }
     }
     if !run.eval.claims.is_empty() {
         let _ = writeln!(out, "\nCLAIMS ({})", run.eval.claims.len());
         for v in &run.eval.claims {
             render_claim(&mut out, run, v, colour);
+            flush(&mut out, w)?;
         }
     }
     if !run.eval.disputes.is_empty() {
@@ -137,9 +164,9 @@ pub fn render_styled(run: &Checked, colour: bool) -> String {
                 None => "the evidence supports neither".to_string(),
             };
             let _ = writeln!(out, "  `{}` vs `{}`: {side}", d.a, d.b);
+            flush(&mut out, w)?;
         }
     }
-    let s = summary(run);
     let status_order: Vec<&str> = Status::ALL.iter().map(|s| s.name()).collect();
     let _ = writeln!(out, "\nSUMMARY");
     let _ = writeln!(out, "  commitments: {}", counts(&s.statuses, &status_order));
@@ -148,7 +175,7 @@ pub fn render_styled(run: &Checked, colour: bool) -> String {
         "  claims: {}",
         counts(&s.verdicts, &["contradicted", "consistent", "unverifiable"])
     );
-    out
+    flush(&mut out, w)
 }
 
 fn log_line(run: &Checked) -> String {
@@ -410,6 +437,16 @@ pub fn says_text(run: &Checked, says: &Says) -> String {
 /// The summary report: counts per status and verdict, then only the
 /// instances and claims that fail the run (the `--fail-on` set).
 pub fn render_summary(run: &Checked, fail_on: &super::FailOn) -> String {
+    written(|w| write_summary(run, fail_on, w))
+}
+
+/// Writes the summary report of [`render_summary`] to `w`, one failing
+/// instance or claim at a time.
+pub fn write_summary(
+    run: &Checked,
+    fail_on: &super::FailOn,
+    w: &mut dyn io::Write,
+) -> io::Result<()> {
     let mut out = String::new();
     let zone = &run.model.zone;
     let as_of = run.eval.as_of;
@@ -422,29 +459,46 @@ pub fn render_summary(run: &Checked, fail_on: &super::FailOn) -> String {
         "claims: {}",
         counts(&s.verdicts, &["contradicted", "consistent", "unverifiable"])
     );
-    let mut failing = Vec::new();
-    for (c, i) in sorted_commitments(run) {
-        let st = i.status_at(as_of);
-        if fail_on.statuses.contains(&st) {
-            let when = i
-                .deadline
-                .map(|d| format!(" (deadline {})", fmt_time(d.at, zone)))
-                .unwrap_or_default();
-            failing.push(format!("  {} {st}{when}", instance_name(c, &i.bindings)));
+    // The count heads the list, so it comes from the counts, not from the
+    // lines (which are streamed after it). Each status once, however often
+    // `--fail-on` names it.
+    // INVARIANT: `summary` counts exactly the rows `sorted_commitments`
+    // yields (the text report's headings rely on it too).
+    let failing_instances: u64 = Status::ALL
+        .iter()
+        .filter(|st| fail_on.statuses.contains(st))
+        .map(|st| s.statuses.get(st.name()).copied().unwrap_or(0))
+        .sum();
+    let failing_claims = run
+        .eval
+        .claims
+        .iter()
+        .filter(|v| fail_on.verdicts.contains(&v.verdict))
+        .count() as u64;
+    let failing = failing_instances + failing_claims;
+    if failing == 0 {
+        let _ = writeln!(out, "nothing fails the run");
+        return flush(&mut out, w);
+    }
+    let _ = writeln!(out, "failing ({failing}):");
+    flush(&mut out, w)?;
+    if failing_instances > 0 {
+        for (c, i) in sorted_commitments(run) {
+            let st = i.status_at(as_of);
+            if fail_on.statuses.contains(&st) {
+                let when = i
+                    .deadline
+                    .map(|d| format!(" (deadline {})", fmt_time(d.at, zone)))
+                    .unwrap_or_default();
+                let _ = writeln!(out, "  {} {st}{when}", instance_name(c, &i.bindings));
+                flush(&mut out, w)?;
+            }
         }
     }
     for v in &run.eval.claims {
         if fail_on.verdicts.contains(&v.verdict) {
-            failing.push(format!("  claim {} {}", v.claim.id, v.verdict.name()));
+            let _ = writeln!(out, "  claim {} {}", v.claim.id, v.verdict.name());
         }
     }
-    if failing.is_empty() {
-        let _ = writeln!(out, "nothing fails the run");
-    } else {
-        let _ = writeln!(out, "failing ({}):", failing.len());
-        for f in failing {
-            let _ = writeln!(out, "{f}");
-        }
-    }
-    out
+    flush(&mut out, w)
 }
