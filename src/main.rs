@@ -1,9 +1,55 @@
 //! The `pacta` binary: parse arguments, run, exit 0 (clean), 1 (a verdict
-//! failed the run) or 2 (the run could not be made).
+//! failed the run) or 2 (the run could not be made, running out of memory
+//! included).
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::process::ExitCode;
 
 use clap::Parser as _;
+
+/// What running out of memory prints, in the layout of the other diagnostics.
+const OUT_OF_MEMORY: &str = "pacta::out_of_memory\n\n  × pacta ran out of memory\n  help: give it more memory, or check fewer or smaller logs at a time\n";
+
+/// The system allocator, except that a refused allocation ends the run with
+/// [`OUT_OF_MEMORY`] and exit status 2 instead of Rust's abort (status 134).
+/// Fallible allocations (`try_reserve`) end it too.
+struct ExitOnOom;
+
+#[global_allocator]
+static ALLOC: ExitOnOom = ExitOnOom;
+
+// SAFETY: every call goes unchanged to `System`, which keeps the contract;
+// a null result never comes back, the process exits instead.
+unsafe impl GlobalAlloc for ExitOnOom {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        non_null(unsafe { System.alloc(layout) })
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        non_null(unsafe { System.alloc_zeroed(layout) })
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        non_null(unsafe { System.realloc(ptr, layout, new_size) })
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+/// `p`, or, when it is null, the message and exit 2. Nothing here allocates
+/// (a static message, unbuffered standard error); should it anyway, the
+/// second refusal exits without writing.
+fn non_null(p: *mut u8) -> *mut u8 {
+    use std::io::Write as _;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static REPORTED: AtomicBool = AtomicBool::new(false);
+    if p.is_null() {
+        if !REPORTED.swap(true, Ordering::Relaxed) {
+            let _ = std::io::stderr().write_all(OUT_OF_MEMORY.as_bytes());
+        }
+        std::process::exit(2);
+    }
+    p
+}
 
 fn main() -> ExitCode {
     let cli = match pacta::cli::Cli::try_parse() {
