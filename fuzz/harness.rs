@@ -174,6 +174,9 @@ fn check_and_render(rules: &str, log: &Path, as_of: &AsOf, skip: bool) -> bool {
             ..ReadOptions::default()
         },
         params: Vec::new(),
+        // The streaming engine where it applies, the in-memory one elsewhere.
+        engine: pacta::Engine::Auto,
+        keep: pacta::stream::Keep::All,
     };
     match pacta::check_rules(rules, &[Input::Path(log.to_path_buf())], &opts) {
         Ok(run) => {

@@ -175,6 +175,23 @@ pub struct CheckArgs {
     /// Override a `param` for this run: `--param immediately=3d`.
     #[arg(long = "param", value_name = "NAME=VALUE")]
     pub params: Vec<String>,
+    /// Which evaluator runs: `auto` streams a time-ordered JSON Lines log
+    /// when the rules allow it and evaluates in memory otherwise; `stream`
+    /// fails (exit 2, saying why) when the run cannot be streamed;
+    /// `memory` always evaluates in memory. Reports are the same bytes.
+    #[arg(long, value_enum, default_value_t = EngineArg::Auto)]
+    pub engine: EngineArg,
+}
+
+/// `--engine`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum EngineArg {
+    /// Stream when possible.
+    Auto,
+    /// Stream, or fail saying why not.
+    Stream,
+    /// Always in memory.
+    Memory,
 }
 
 /// Report formats.
@@ -286,6 +303,18 @@ fn check(args: CheckArgs) -> Outcome {
             progress: None,
         },
         params,
+        // Streamed when the rules and the log allow it (`--coverage` needs
+        // every event); the summary keeps only the instances it lists.
+        engine: match args.engine {
+            EngineArg::Memory => crate::Engine::Memory,
+            EngineArg::Auto if args.coverage => crate::Engine::Memory,
+            EngineArg::Auto => crate::Engine::Auto,
+            EngineArg::Stream => crate::Engine::Stream,
+        },
+        keep: match args.format {
+            Format::Summary => crate::stream::Keep::Statuses(fail_on.statuses.clone()),
+            _ => crate::stream::Keep::All,
+        },
     };
     let logs: Vec<Input> = args.events.iter().map(|p| Input::from_arg(p)).collect();
     let bar = progress_bar(&args.events);

@@ -69,6 +69,22 @@ pub struct CheckOptions {
     pub read: ReadOptions,
     /// `--param` overrides.
     pub params: Vec<ParamOverride>,
+    /// Which evaluator runs.
+    pub engine: Engine,
+    /// What a streamed run keeps of its decided instances.
+    pub keep: stream::Keep,
+}
+
+/// Which evaluator a check runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Engine {
+    /// In memory ([`eval`]): every event loaded, every rule supported.
+    #[default]
+    Memory,
+    /// Streamed ([`stream`]) when the rules and the log allow it, else in memory.
+    Auto,
+    /// Streamed, or a failure saying why it cannot be.
+    Stream,
 }
 
 /// A run that could not be made: the diagnostics, with the sources they point into.
@@ -162,6 +178,25 @@ pub fn check(rules: &[PathBuf], logs: &[Input], opts: &CheckOptions) -> Result<C
 
 /// Runs the logs through already-loaded rules.
 pub fn check_rules(r: Rules, logs: &[Input], opts: &CheckOptions) -> Result<Checked, Failure> {
+    let r = match opts.engine {
+        Engine::Memory => r,
+        Engine::Auto | Engine::Stream => match stream::check(r, logs, opts, opts.keep.clone()) {
+            Ok(run) => return Ok(run),
+            Err(back) if opts.engine == Engine::Stream => {
+                let (r, why) = *back;
+                let mut diags = Diagnostics::new();
+                diags.push(RunError::Input {
+                    message: format!("`--engine stream`: this check cannot be streamed: {why}"),
+                    help: "`--engine auto` evaluates in memory what cannot be streamed; docs/performance.md says what can".into(),
+                });
+                return Err(Failure {
+                    sources: r.sources,
+                    diags,
+                });
+            }
+            Err(back) => back.0,
+        },
+    };
     let Rules {
         mut sources,
         model,

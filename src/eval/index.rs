@@ -20,14 +20,7 @@ pub(crate) struct PatternIndex {
 
 impl PatternIndex {
     pub(crate) fn build(pattern: &Pattern, log: &Log, by_kind: &[Vec<usize>]) -> PatternIndex {
-        let mut vars: Vec<usize> = Vec::new();
-        for c in &pattern.constraints {
-            if let Operand::Var(v) = c.operand {
-                if !vars.contains(&v) {
-                    vars.push(v);
-                }
-            }
-        }
+        let vars = pattern_vars(pattern);
         let mut idx = PatternIndex {
             vars,
             all: Vec::new(),
@@ -74,9 +67,23 @@ impl PatternIndex {
     }
 }
 
+/// The variables a pattern binds, in order of first appearance.
+pub(crate) fn pattern_vars(pattern: &Pattern) -> Vec<usize> {
+    let mut vars: Vec<usize> = Vec::new();
+    for c in &pattern.constraints {
+        if let Operand::Var(v) = c.operand {
+            if !vars.contains(&v) {
+                vars.push(v);
+            }
+        }
+    }
+    vars
+}
+
 /// Checks the literal constraints; returns the values the variables take
-/// (and checks a variable used twice takes one value).
-fn match_literals(p: &Pattern, ev: &Event, vars: &[usize]) -> Option<Vec<Value>> {
+/// (and checks a variable used twice takes one value), in the order of
+/// `vars`.
+pub(crate) fn match_literals(p: &Pattern, ev: &Event, vars: &[usize]) -> Option<Vec<Value>> {
     let mut key: Vec<Option<Value>> = vec![None; vars.len()];
     for c in &p.constraints {
         let v = ev.values.get(c.field)?;

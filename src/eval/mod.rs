@@ -10,7 +10,7 @@
 
 mod claims;
 mod cond;
-mod index;
+pub(crate) mod index;
 mod instance;
 pub mod params;
 pub mod window;

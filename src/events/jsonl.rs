@@ -180,7 +180,7 @@ impl<'de> Visitor<'de> for LineSeed<'_> {
 /// The top-level keys any rule may read in a log line: the time and kind
 /// fields, `source`, the first segment of every declared field, and the
 /// fields of claims.
-pub(super) fn wanted_keys(model: &crate::model::Model, opts: &super::ReadOptions) -> Vec<String> {
+pub(crate) fn wanted_keys(model: &crate::model::Model, opts: &super::ReadOptions) -> Vec<String> {
     let mut keys: Vec<String> = vec![
         first_segment(&opts.time_field),
         first_segment(&opts.kind_field),
@@ -274,6 +274,22 @@ impl Reader<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// One JSON line (without its line end) typed against the model.
+pub(crate) fn parse_record(
+    bytes: &[u8],
+    wanted: &[String],
+    model: &crate::model::Model,
+    opts: &super::ReadOptions,
+) -> Result<value::Record, LineError> {
+    match parse_line(bytes, wanted)? {
+        Some(line) => value::record(&line, model, opts),
+        None => Err(LineError::new(
+            "expected a JSON object",
+            "each line is one object like `{\"at\": \"…\", \"event\": \"…\", …}`",
+        )),
     }
 }
 

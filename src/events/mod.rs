@@ -10,6 +10,9 @@ mod csv;
 mod jsonl;
 mod value;
 
+pub(crate) use jsonl::{parse_record, wanted_keys};
+pub(crate) use value::Body;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -1,7 +1,216 @@
-//! Streaming evaluation: one pass over a time-ordered log for rules whose
-//! commitments all have the simple shape of an SLA (see [`plan`]), with
-//! memory proportional to the open instances plus what the report keeps.
+//! Streaming evaluation: one pass over a time-ordered JSON Lines log, with
+//! memory proportional to the open instances plus what the report keeps,
+//! never to the number of events (design §6).
+//!
+//! It takes the rules [`plan`] accepts — every commitment an SLA-shaped
+//! `for each … after E must F within D [unless G]`, no claims, no params —
+//! and a single JSON Lines file. Anything else, and any log it cannot
+//! stream (a line out of time order, a claim line, a bad line), goes back
+//! to the caller, who runs the in-memory engine ([`crate::eval`]) instead:
+//! that engine then reports whatever went wrong, so a streamed run and an
+//! in-memory run give byte-identical reports and errors.
+//!
+//! ```text
+//!  log ──read (parse, type)──▶ Event ──engine (instants, timers)──▶ Store ──▶ reports
+//! ```
 
+mod engine;
+mod keys;
+mod plan;
 mod store;
 
+use std::collections::BTreeMap;
+use std::io::BufRead as _;
+use std::path::Path;
+use std::sync::Arc;
+
+use jiff::Timestamp;
+
 pub use store::Store;
+
+use crate::eval::{Evaluation, Instances};
+use crate::events::{Body, Event, Input, Log, MAX_LINE, StreamedCounts};
+use crate::model::{Model, Status};
+use crate::source::{LogId, LogRef};
+use crate::{AsOf, CheckOptions, Checked, Rules};
+
+/// What a streamed run keeps of its decided instances.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Keep {
+    /// Every instance (reports that list them all).
+    #[default]
+    All,
+    /// Only instances with these statuses; the others are only counted
+    /// (the summary report, which lists the failing ones).
+    Statuses(Vec<Status>),
+}
+
+/// Checks `logs` against `r` in one streaming pass, or gives the rules back
+/// with the reason it cannot.
+pub fn check(
+    r: Rules,
+    logs: &[Input],
+    opts: &CheckOptions,
+    keep: Keep,
+) -> Result<Checked, Box<(Rules, String)>> {
+    let path = match logs {
+        [Input::Path(p)] if !p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) => p,
+        _ => return Err(Box::new((r, "not a single JSON Lines file".into()))),
+    };
+    let limit = match &opts.as_of {
+        AsOf::LastEvent => None,
+        other => match crate::resolve_as_of(other, &r.model, &Log::default()) {
+            Ok(t) => Some(t),
+            Err(_) => return Err(Box::new((r, "the as-of is not a time".into()))),
+        },
+    };
+    let log_id = LogId(u32::try_from(r.sources.log_count()).unwrap_or(u32::MAX));
+    let streamed = match stream(&r.model, path, opts, limit, keep, log_id) {
+        Ok(s) => s,
+        Err(why) => return Err(Box::new((r, why))),
+    };
+    let Rules {
+        mut sources,
+        model,
+        graph,
+    } = r;
+    sources.add_log(crate::load::display(path));
+    let commitments = (0..model.commitments.len())
+        .map(|_| Instances::default())
+        .collect();
+    Ok(Checked {
+        sources,
+        graph,
+        log: streamed.log,
+        eval: Evaluation {
+            as_of: streamed.as_of,
+            commitments,
+            claims: Vec::new(),
+            disputes: Vec::new(),
+            streamed: Some(Arc::new(streamed.store)),
+        },
+        model,
+    })
+}
+
+struct Streamed {
+    log: Log,
+    as_of: Timestamp,
+    store: Store,
+}
+
+fn stream(
+    model: &Model,
+    path: &Path,
+    opts: &CheckOptions,
+    limit: Option<Timestamp>,
+    keep: Keep,
+    log_id: LogId,
+) -> Result<Streamed, String> {
+    let simple = plan::plan(model)?;
+    let mut engine = engine::Engine::new(model, simple, keep);
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    if file.metadata().is_ok_and(|m| m.is_dir()) {
+        return Err("a folder".into());
+    }
+    let mut input = std::io::BufReader::with_capacity(1 << 20, file);
+    let wanted = crate::events::wanted_keys(model, &opts.read);
+    let mut buf: Vec<u8> = Vec::new();
+    let mut line_no: u32 = 0;
+    let mut lines: u64 = 0;
+    let mut events: u64 = 0;
+    let mut after: u64 = 0;
+    let mut ignored: BTreeMap<String, u64> = BTreeMap::new();
+    let mut last_at: Option<Timestamp> = None;
+    let mut prev_event: Option<Timestamp> = None;
+    let (mut bytes, mut since_progress) = (0u64, 0u64);
+    loop {
+        buf.clear();
+        let n = input
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| e.to_string())?;
+        if n == 0 {
+            break;
+        }
+        line_no = line_no.checked_add(1).ok_or("too many lines")?;
+        since_progress += n as u64;
+        if since_progress >= 1 << 22 {
+            bytes += since_progress;
+            since_progress = 0;
+            if let Some(p) = &opts.read.progress {
+                p(bytes);
+            }
+        }
+        if n > MAX_LINE {
+            return Err(format!("line {line_no} is too long"));
+        }
+        let mut b = buf.as_slice();
+        if line_no == 1 {
+            b = b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b);
+        }
+        while let Some((last, rest)) = b.split_last() {
+            if matches!(last, b'\n' | b'\r') {
+                b = rest;
+            } else {
+                break;
+            }
+        }
+        if b.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let rec = crate::events::parse_record(b, &wanted, model, &opts.read)
+            .map_err(|e| format!("line {line_no}: {}", e.message))?;
+        lines += 1;
+        if last_at.is_none_or(|l| rec.at > l) {
+            last_at = Some(rec.at);
+        }
+        match rec.body {
+            Body::Ignored(kind) => *ignored.entry(kind).or_insert(0) += 1,
+            Body::Claim(_) => return Err(format!("line {line_no} is a claim")),
+            Body::Event {
+                kind,
+                values,
+                source,
+            } => {
+                events += 1;
+                if prev_event.is_some_and(|p| rec.at < p) {
+                    return Err(format!("line {line_no} is out of time order"));
+                }
+                prev_event = Some(rec.at);
+                if limit.is_some_and(|l| rec.at > l) {
+                    after += 1;
+                } else if engine.reads(kind) {
+                    engine.push(Event {
+                        at: rec.at,
+                        kind,
+                        values,
+                        origin: LogRef {
+                            log: log_id,
+                            line: line_no,
+                        },
+                        source,
+                    });
+                }
+            }
+        }
+    }
+    if let Some(p) = &opts.read.progress {
+        p(bytes + since_progress);
+    }
+    let as_of = limit.or(last_at).ok_or("no events and no as-of")?;
+    let store = engine.finish(model, as_of, log_id);
+    Ok(Streamed {
+        log: Log {
+            last_at,
+            ignored,
+            lines,
+            streamed: Some(StreamedCounts {
+                events,
+                after_as_of: after,
+            }),
+            ..Log::default()
+        },
+        as_of,
+        store,
+    })
+}

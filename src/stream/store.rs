@@ -1,17 +1,71 @@
-//! The compact store of a streamed run: every decided instance as a small
-//! record (bindings encoded as bytes, times and log lines inline, sources
-//! interned), listed in report order one [`Instance`] at a time.
+//! The compact store of a streamed run: every instance the report keeps,
+//! as a small record (bindings encoded as bytes in the commitment's key
+//! arena, times and log lines inline, sources interned), listed in report
+//! order one [`Instance`] at a time.
 
 use std::borrow::Cow;
+use std::cmp::Ordering;
+use std::sync::Arc;
 
-use crate::eval::Instance;
-use crate::model::{Commitment, Model, Status};
+use jiff::Timestamp;
+
+use super::keys::{self, KeySet};
+use crate::eval::window::{self, Moment};
+use crate::eval::{Decision, Evidence, Instance, Item, Role};
+use crate::model::{Bound, Commitment, KindIdx, Model, Status, Window};
+use crate::source::{LogId, LogRef};
+
+/// A log event cited as evidence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Ev {
+    /// When.
+    pub at: Timestamp,
+    /// Its line in the log.
+    pub line: u32,
+    /// Its kind.
+    pub kind: u32,
+    /// Its `source`: 0 for none, else 1 + an index into the store's sources.
+    pub source: u32,
+}
+
+/// One decided instance.
+#[derive(Clone, Debug)]
+pub(crate) struct Rec {
+    /// Offset of its key in the commitment's [`KeySet`].
+    pub key: u64,
+    /// Its status as of the run's as-of.
+    pub status: Status,
+    /// The event that put it in force.
+    pub trigger: Ev,
+    /// The fulfilment (fulfilled) or the `unless` event (cancelled).
+    pub decided: Option<Ev>,
+    /// The first required event after the deadline (violated).
+    pub late: Option<Ev>,
+}
+
+/// What one commitment keeps.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Kept {
+    /// Every key that came in force (the report's bindings, and how a
+    /// repeated trigger is recognised).
+    pub keys: KeySet,
+    /// The kept records.
+    pub recs: Vec<Rec>,
+    /// `recs` indices in report order (by bindings), set by [`Store::finish`].
+    order: Vec<u32>,
+}
 
 /// Instances decided by the streaming engine.
 #[derive(Clone, Debug, Default)]
 pub struct Store {
-    /// Instances per status (every instance, kept or not).
-    counts: [u64; 6],
+    /// Instances per status, in [`Status::ALL`] order (kept or not).
+    pub(crate) counts: [u64; 6],
+    /// Per commitment, by model index.
+    pub(crate) kept: Vec<Kept>,
+    /// Interned `source` citations.
+    pub(crate) sources: Vec<Arc<str>>,
+    /// The log the lines are in.
+    pub(crate) log: LogId,
 }
 
 impl Store {
@@ -20,11 +74,132 @@ impl Store {
         Status::ALL.into_iter().zip(self.counts.iter().copied())
     }
 
+    /// Sorts each commitment's records by bindings, as reports list them.
+    pub(crate) fn finish(&mut self, model: &Model) {
+        for (k, c) in self.kept.iter_mut().zip(&model.commitments) {
+            let n = c.vars.len();
+            let mut order: Vec<u32> =
+                (0..u32::try_from(k.recs.len()).unwrap_or(u32::MAX)).collect();
+            let (keys, recs) = (&k.keys, &k.recs);
+            let key = |i: u32| recs.get(i as usize).map_or(&[][..], |r| keys.get(r.key));
+            order.sort_unstable_by(|&a, &b| compare_keys(key(a), key(b), n));
+            k.order = order;
+        }
+    }
+
     /// The kept instances in report order: by commitment id, then bindings.
     pub fn rows<'r>(
         &'r self,
-        _model: &'r Model,
+        model: &'r Model,
     ) -> impl Iterator<Item = (&'r Commitment, Cow<'r, Instance>)> + 'r {
-        std::iter::empty()
+        let mut by_id: Vec<usize> = (0..model.commitments.len()).collect();
+        by_id.sort_by(|a, b| {
+            let id = |i: &usize| model.commitments.get(*i).map(|c| c.id.as_str());
+            id(a).cmp(&id(b))
+        });
+        by_id.into_iter().flat_map(move |ci| {
+            let c = model.commitments.get(ci);
+            let k = self.kept.get(ci);
+            let order = k.map_or(&[][..], |k| k.order.as_slice());
+            order.iter().filter_map(move |&r| {
+                let (c, k) = (c?, k?);
+                let rec = k.recs.get(r as usize)?;
+                Some((c, Cow::Owned(self.instance(c, k, rec))))
+            })
+        })
     }
+
+    /// Builds the [`Instance`] the in-memory engine would have built.
+    fn instance(&self, c: &Commitment, k: &Kept, rec: &Rec) -> Instance {
+        let bindings = keys::decode(k.keys.get(rec.key), c.vars.len()).unwrap_or_default();
+        if rec.status == Status::Inactive {
+            return Instance {
+                bindings,
+                trigger: None,
+                from_start: false,
+                opens: None,
+                deadline: None,
+                decision: None,
+                expired: None,
+                late: None,
+                progress: None,
+                evidence: Vec::new(),
+            };
+        }
+        let t = rec.trigger.at;
+        let deadline = match &c.window {
+            Window::Within { duration, .. } => Some(window::add(t, *duration, &c.calendar)),
+            _ => None,
+        };
+        let mut evidence = vec![self.evidence(&rec.trigger, Role::Trigger)];
+        let mut late = None;
+        let decision = match (rec.status, rec.decided, deadline) {
+            (Status::Fulfilled, Some(f), _) => {
+                evidence.push(self.evidence(&f, Role::Fulfilment));
+                Some(Moment::at(f.at))
+            }
+            (Status::Cancelled, Some(u), _) => {
+                evidence.push(self.evidence(&u, Role::Cancellation));
+                Some(Moment::at(u.at).max(Moment::at(t)))
+            }
+            (Status::Violated, _, Some(d)) => {
+                evidence.push(Evidence {
+                    role: Role::Violation,
+                    at: d,
+                    item: Item::Deadline,
+                });
+                if let Some(l) = rec.late {
+                    evidence.push(self.evidence(&l, Role::Late));
+                    late = Some(l.at);
+                }
+                Some(Moment::just_after(d))
+            }
+            _ => None,
+        };
+        evidence.sort_by(|a, b| a.at.cmp(&b.at).then(a.role.cmp(&b.role)));
+        Instance {
+            bindings,
+            trigger: Some(Moment::at(t)),
+            from_start: false,
+            opens: None,
+            deadline: deadline.map(|at| Bound { at, day: None }),
+            decision: decision.map(|at| Decision {
+                status: rec.status,
+                at,
+            }),
+            expired: None,
+            late,
+            progress: None,
+            evidence,
+        }
+    }
+
+    fn evidence(&self, e: &Ev, role: Role) -> Evidence {
+        let source = e
+            .source
+            .checked_sub(1)
+            .and_then(|i| self.sources.get(i as usize).cloned());
+        Evidence {
+            role,
+            at: e.at,
+            item: Item::Event {
+                origin: LogRef {
+                    log: self.log,
+                    line: e.line,
+                },
+                kind: e.kind as KindIdx,
+                source,
+            },
+        }
+    }
+}
+
+/// Orders two encoded keys of `n` values as their values order.
+fn compare_keys(a: &[u8], b: &[u8], n: usize) -> Ordering {
+    if let (Some(x), Some(y)) = (keys::single_str(a), keys::single_str(b)) {
+        if a.first() == b.first() {
+            return x.cmp(y);
+        }
+    }
+    keys::decode(a, n).cmp(&keys::decode(b, n))
 }

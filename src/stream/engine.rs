@@ -1,0 +1,441 @@
+//! The streaming evaluator: events in time order, one instant at a time,
+//! with a timer queue for deadlines. An instance is open from its trigger
+//! until it is decided; then it becomes a [`Rec`] (or only a count) and its
+//! open state is dropped.
+//!
+//! It decides exactly as [`crate::eval`] does for the commitments
+//! [`super::plan`] accepts: the first trigger event puts an instance in
+//! force; the first required event from the trigger to the deadline
+//! (inclusive) fulfils it; none by then violates it just after the
+//! deadline, and the first required event after that is cited as late; the
+//! first `unless` event cancels it when it comes before the trigger, or no
+//! later than the deadline and before the fulfilment (at the same instant,
+//! the fulfilment wins). Events at one instant are taken together: triggers
+//! first, then required and `unless` events in log order — so an event at
+//! the trigger's instant counts whatever its line.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use rustc_hash::FxHashMap as HashMap;
+
+use super::Keep;
+use super::keys;
+use super::plan::Simple;
+use super::store::{Ev, Kept, Rec, Store};
+use crate::eval::index::{match_literals, pattern_vars};
+use crate::eval::window;
+use crate::events::Event;
+use crate::model::{Model, Pattern, Status};
+
+/// What an event is to a commitment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Part {
+    Trigger,
+    Action,
+    Unless,
+}
+
+/// How to read one pattern's key from an event.
+#[derive(Clone, Debug)]
+struct KeyOf<'m> {
+    pattern: &'m Pattern,
+    /// The pattern's variables in order of appearance.
+    vars: Vec<usize>,
+    /// For each `for each` variable, its position in `vars`.
+    perm: Vec<usize>,
+}
+
+impl<'m> KeyOf<'m> {
+    fn new(pattern: &'m Pattern, n: usize) -> KeyOf<'m> {
+        let vars = pattern_vars(pattern);
+        let perm = (0..n)
+            .map(|v| vars.iter().position(|x| *x == v).unwrap_or(usize::MAX))
+            .collect();
+        KeyOf {
+            pattern,
+            vars,
+            perm,
+        }
+    }
+
+    /// Encodes the event's key into `out`; false when the event does not
+    /// match the pattern's literals.
+    fn key(&self, ev: &Event, out: &mut Vec<u8>) -> bool {
+        let Some(values) = match_literals(self.pattern, ev, &self.vars) else {
+            return false;
+        };
+        out.clear();
+        let ordered: Option<Vec<_>> = self.perm.iter().map(|&p| values.get(p).cloned()).collect();
+        match ordered {
+            Some(v) => {
+                keys::encode(&v, out);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// An instance in force and not yet decided.
+#[derive(Clone, Debug)]
+struct Open {
+    key: u64,
+    trigger: Ev,
+    fulfil: Option<Ev>,
+    unless: Option<Ev>,
+}
+
+/// One commitment's streaming state.
+#[derive(Debug, Default)]
+struct State {
+    kept: Kept,
+    /// Open instances by key offset.
+    open: HashMap<u64, Open>,
+    /// Deadlines of open instances: (deadline, key offset).
+    timers: BinaryHeap<Reverse<(Timestamp, u64)>>,
+    /// The first `unless` event of keys not (yet) in force.
+    pre_unless: HashMap<Box<[u8]>, Ev>,
+    /// Violated instances whose late event is still to come: key offset →
+    /// index in `kept.recs`.
+    late_watch: HashMap<u64, usize>,
+}
+
+/// The streaming evaluator.
+pub(crate) struct Engine<'m> {
+    plan: Vec<Simple<'m>>,
+    keys: Vec<[KeyOf<'m>; 3]>,
+    /// For each kind, the commitments that read it and how.
+    by_kind: Vec<Vec<(usize, Part)>>,
+    states: Vec<State>,
+    keep: Keep,
+    counts: [u64; 6],
+    sources: Vec<Arc<str>>,
+    source_ids: HashMap<Arc<str>, u32>,
+    /// The events of the current instant.
+    instant: Vec<Event>,
+    scratch: Vec<u8>,
+}
+
+fn status_slot(s: Status) -> usize {
+    Status::ALL.iter().position(|x| *x == s).unwrap_or(0)
+}
+
+impl<'m> Engine<'m> {
+    pub(crate) fn new(model: &'m Model, plan: Vec<Simple<'m>>, keep: Keep) -> Engine<'m> {
+        let mut by_kind: Vec<Vec<(usize, Part)>> = vec![Vec::new(); model.kinds.len()];
+        let mut keys = Vec::new();
+        for (i, s) in plan.iter().enumerate() {
+            let n = s.c.vars.len();
+            let unless = s.unless.unwrap_or(s.action);
+            keys.push([
+                KeyOf::new(s.trigger, n),
+                KeyOf::new(s.action, n),
+                KeyOf::new(unless, n),
+            ]);
+            let mut add = |k: usize, part: Part| {
+                if let Some(v) = by_kind.get_mut(k) {
+                    v.push((i, part));
+                }
+            };
+            add(s.trigger.kind, Part::Trigger);
+            add(s.action.kind, Part::Action);
+            if let Some(u) = s.unless {
+                add(u.kind, Part::Unless);
+            }
+        }
+        let states = plan.iter().map(|_| State::default()).collect();
+        Engine {
+            plan,
+            keys,
+            by_kind,
+            states,
+            keep,
+            counts: [0; 6],
+            sources: Vec::new(),
+            source_ids: HashMap::default(),
+            instant: Vec::new(),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// True when some commitment reads events of this kind.
+    pub(crate) fn reads(&self, kind: usize) -> bool {
+        self.by_kind.get(kind).is_some_and(|v| !v.is_empty())
+    }
+
+    /// Takes the next event (in time order, at or before the as-of).
+    pub(crate) fn push(&mut self, ev: Event) {
+        if self.instant.first().is_some_and(|f| f.at != ev.at) {
+            self.flush();
+        }
+        if self.instant.is_empty() {
+            self.fire(|d| d < ev.at);
+        }
+        self.instant.push(ev);
+    }
+
+    /// Ends the stream: deadlines before the as-of pass, the rest is pending.
+    pub(crate) fn finish(
+        mut self,
+        model: &Model,
+        as_of: Timestamp,
+        log: crate::source::LogId,
+    ) -> Store {
+        self.flush();
+        self.fire(|d| d < as_of);
+        for ci in 0..self.states.len() {
+            let open: Vec<Open> = match self.states.get_mut(ci) {
+                Some(st) => st.open.drain().map(|(_, o)| o).collect(),
+                None => continue,
+            };
+            for o in open {
+                self.decide(ci, o, Status::Pending, None);
+            }
+        }
+        // Without `for each`, the one instance exists even untriggered.
+        for ci in 0..self.states.len() {
+            let untriggered = self.plan.get(ci).is_some_and(|s| s.c.vars.is_empty())
+                && self
+                    .states
+                    .get(ci)
+                    .is_some_and(|st| st.kept.keys.len() == 0);
+            if untriggered {
+                let Some(st) = self.states.get_mut(ci) else {
+                    continue;
+                };
+                let (key, _) = st.kept.keys.insert(&[]);
+                let never = Ev {
+                    at: Timestamp::MIN,
+                    line: 0,
+                    kind: 0,
+                    source: 0,
+                };
+                let o = Open {
+                    key,
+                    trigger: never,
+                    fulfil: None,
+                    unless: None,
+                };
+                self.decide(ci, o, Status::Inactive, None);
+            }
+        }
+        let mut kept: Vec<Kept> = (0..model.commitments.len())
+            .map(|_| Kept::default())
+            .collect();
+        for (s, st) in self.plan.iter().zip(self.states) {
+            if let Some(slot) = kept.get_mut(s.idx) {
+                *slot = st.kept;
+            }
+        }
+        let mut store = Store {
+            counts: self.counts,
+            kept,
+            sources: self.sources,
+            log,
+        };
+        store.finish(model);
+        store
+    }
+
+    /// Violates every open instance whose deadline `passed`.
+    fn fire(&mut self, passed: impl Fn(Timestamp) -> bool) {
+        for ci in 0..self.states.len() {
+            while let Some(st) = self.states.get_mut(ci) {
+                let Some(Reverse((d, off))) = st.timers.peek().copied() else {
+                    break;
+                };
+                if !passed(d) {
+                    break;
+                }
+                st.timers.pop();
+                // Decided instances leave their timer behind.
+                if let Some(o) = st.open.remove(&off) {
+                    self.decide(ci, o, Status::Violated, None);
+                }
+            }
+        }
+    }
+
+    fn intern(&mut self, source: &Option<Arc<str>>) -> u32 {
+        let Some(s) = source else {
+            return 0;
+        };
+        if let Some(&i) = self.source_ids.get(s) {
+            return i;
+        }
+        self.sources.push(s.clone());
+        let i = u32::try_from(self.sources.len()).unwrap_or(u32::MAX);
+        self.source_ids.insert(s.clone(), i);
+        i
+    }
+
+    fn ev(&mut self, e: &Event) -> Ev {
+        Ev {
+            at: e.at,
+            line: e.origin.line,
+            kind: u32::try_from(e.kind).unwrap_or(u32::MAX),
+            source: self.intern(&e.source),
+        }
+    }
+
+    /// Evaluates the events of one instant.
+    fn flush(&mut self) {
+        let events = std::mem::take(&mut self.instant);
+        let by_kind = std::mem::take(&mut self.by_kind);
+        let keys = std::mem::take(&mut self.keys);
+        let mut key = std::mem::take(&mut self.scratch);
+        let mut touched: Vec<(usize, u64)> = Vec::new();
+        // Triggers first: an instance is in force from its instant on.
+        for e in &events {
+            for &(ci, part) in by_kind.get(e.kind).map_or(&[][..], |v| v.as_slice()) {
+                if part != Part::Trigger {
+                    continue;
+                }
+                let Some([k, _, _]) = keys.get(ci) else {
+                    continue;
+                };
+                if k.key(e, &mut key) {
+                    if let Some(off) = self.trigger(ci, e, &key) {
+                        touched.push((ci, off));
+                    }
+                }
+            }
+        }
+        for e in &events {
+            for &(ci, part) in by_kind.get(e.kind).map_or(&[][..], |v| v.as_slice()) {
+                let k = match (part, keys.get(ci)) {
+                    (Part::Action, Some([_, k, _])) | (Part::Unless, Some([_, _, k])) => k,
+                    _ => continue,
+                };
+                if k.key(e, &mut key) {
+                    if let Some(off) = self.observe(ci, part, e, &key) {
+                        touched.push((ci, off));
+                    }
+                }
+            }
+        }
+        for (ci, off) in touched {
+            self.settle(ci, off);
+        }
+        self.by_kind = by_kind;
+        self.keys = keys;
+        self.scratch = key;
+        self.instant = events;
+        self.instant.clear();
+    }
+
+    /// Puts a new key in force; returns its offset.
+    fn trigger(&mut self, ci: usize, e: &Event, key: &[u8]) -> Option<u64> {
+        let ev = self.ev(e);
+        let within = self.plan.get(ci).and_then(|s| s.within.map(|d| (d, s.c)));
+        let st = self.states.get_mut(ci)?;
+        let (off, new) = st.kept.keys.insert(key);
+        if !new {
+            return None;
+        }
+        let deadline = within.map(|(d, c)| window::add(e.at, d, &c.calendar));
+        let unless = st.pre_unless.remove(key);
+        if let Some(d) = deadline {
+            st.timers.push(Reverse((d, off)));
+        }
+        st.open.insert(
+            off,
+            Open {
+                key: off,
+                trigger: ev,
+                fulfil: None,
+                unless,
+            },
+        );
+        Some(off)
+    }
+
+    /// Records a required or `unless` event; returns the open instance it
+    /// touched.
+    fn observe(&mut self, ci: usize, part: Part, e: &Event, key: &[u8]) -> Option<u64> {
+        let ev = self.ev(e);
+        let st = self.states.get_mut(ci)?;
+        let off = match st.kept.keys.find(key) {
+            Some(off) => off,
+            None => {
+                if part == Part::Unless {
+                    st.pre_unless.entry(key.into()).or_insert(ev);
+                }
+                return None;
+            }
+        };
+        if let Some(o) = st.open.get_mut(&off) {
+            let slot = if part == Part::Action {
+                &mut o.fulfil
+            } else {
+                &mut o.unless
+            };
+            if slot.is_none() {
+                *slot = Some(ev);
+            }
+            return Some(off);
+        }
+        if part == Part::Action {
+            if let Some(r) = st.late_watch.remove(&off) {
+                if let Some(rec) = st.kept.recs.get_mut(r) {
+                    rec.late = Some(ev);
+                }
+            }
+        }
+        None
+    }
+
+    /// Decides an open instance once its instant is over, if it can be.
+    fn settle(&mut self, ci: usize, off: u64) {
+        let Some(st) = self.states.get_mut(ci) else {
+            return;
+        };
+        let Some(o) = st.open.get(&off) else {
+            return;
+        };
+        let t = o.trigger.at;
+        let (status, by) = match (o.fulfil, o.unless) {
+            // An unless before the trigger, or before the fulfilment
+            // (counted from the trigger), cancels; at the same instant the
+            // fulfilment wins.
+            (Some(f), Some(u)) if u.at < t || u.at.max(t) < f.at => (Status::Cancelled, u),
+            (Some(f), _) => (Status::Fulfilled, f),
+            // Open instances are past no deadline (the timers fire first),
+            // so an unless now comes before any decision.
+            (None, Some(u)) => (Status::Cancelled, u),
+            (None, None) => return,
+        };
+        if let Some(o) = st.open.remove(&off) {
+            self.decide(ci, o, status, Some(by));
+        }
+    }
+
+    fn decide(&mut self, ci: usize, o: Open, status: Status, by: Option<Ev>) {
+        if let Some(n) = self.counts.get_mut(status_slot(status)) {
+            *n += 1;
+        }
+        let keep = match &self.keep {
+            Keep::All => true,
+            Keep::Statuses(s) => s.contains(&status),
+        };
+        if !keep {
+            return;
+        }
+        let Some(st) = self.states.get_mut(ci) else {
+            return;
+        };
+        if status == Status::Violated && self.keep == Keep::All {
+            st.late_watch.insert(o.key, st.kept.recs.len());
+        }
+        st.kept.recs.push(Rec {
+            key: o.key,
+            status,
+            trigger: o.trigger,
+            decided: by,
+            late: None,
+        });
+    }
+}

@@ -1,0 +1,257 @@
+//! Instance keys (the values of a commitment's `for each` variables)
+//! encoded as bytes in one arena, and the exact set of keys that ever came
+//! in force. A key costs its bytes plus a table slot, never an allocation
+//! of its own: the set of 10^7 order ids is ~200 MB, not ~1 GB of values.
+
+use std::hash::Hasher as _;
+
+use hashbrown::HashTable;
+use jiff::Timestamp;
+use rust_decimal::Decimal;
+use rustc_hash::FxHasher;
+
+use crate::model::Value;
+
+/// Tags of the encoded values, one per [`Value`] variant.
+const PARTY: u8 = 0;
+const STR: u8 = 1;
+const INT: u8 = 2;
+const NUMBER: u8 = 3;
+const BOOL: u8 = 4;
+const TIME: u8 = 5;
+
+/// Appends the encoding of `values` to `out`: injective, so equal bytes
+/// mean equal keys.
+pub(crate) fn encode(values: &[Value], out: &mut Vec<u8>) {
+    for v in values {
+        match v {
+            Value::Party(s) | Value::Str(s) => {
+                out.push(if matches!(v, Value::Party(_)) {
+                    PARTY
+                } else {
+                    STR
+                });
+                put_len(out, s.len());
+                out.extend_from_slice(s.as_bytes());
+            }
+            Value::Int(i) => {
+                out.push(INT);
+                out.extend_from_slice(&i.to_le_bytes());
+            }
+            Value::Number(d) => {
+                out.push(NUMBER);
+                out.extend_from_slice(&d.serialize());
+            }
+            Value::Bool(b) => {
+                out.push(BOOL);
+                out.push(u8::from(*b));
+            }
+            Value::Time(t) => {
+                out.push(TIME);
+                out.extend_from_slice(&t.as_second().to_le_bytes());
+                out.extend_from_slice(&t.subsec_nanosecond().to_le_bytes());
+            }
+        }
+    }
+}
+
+fn put_len(out: &mut Vec<u8>, mut n: usize) {
+    loop {
+        let byte = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// Reads `count` values back from an encoding; `None` on bytes that no
+/// [`encode`] wrote.
+pub(crate) fn decode(mut b: &[u8], count: usize) -> Option<Vec<Value>> {
+    let mut out = Vec::with_capacity(count);
+    for _ in 0..count {
+        let (&tag, rest) = b.split_first()?;
+        b = rest;
+        let v = match tag {
+            PARTY | STR => {
+                let (len, rest) = get_len(b)?;
+                let s = std::str::from_utf8(rest.get(..len)?).ok()?;
+                b = rest.get(len..)?;
+                if tag == PARTY {
+                    Value::Party(s.into())
+                } else {
+                    Value::Str(s.into())
+                }
+            }
+            INT => {
+                let (n, rest) = b.split_first_chunk::<8>()?;
+                b = rest;
+                Value::Int(i64::from_le_bytes(*n))
+            }
+            NUMBER => {
+                let (n, rest) = b.split_first_chunk::<16>()?;
+                b = rest;
+                Value::Number(Decimal::deserialize(*n))
+            }
+            BOOL => {
+                let (&x, rest) = b.split_first()?;
+                b = rest;
+                Value::Bool(x != 0)
+            }
+            TIME => {
+                let (s, rest) = b.split_first_chunk::<8>()?;
+                let (n, rest) = rest.split_first_chunk::<4>()?;
+                b = rest;
+                Value::Time(Timestamp::new(i64::from_le_bytes(*s), i32::from_le_bytes(*n)).ok()?)
+            }
+            _ => return None,
+        };
+        out.push(v);
+    }
+    Some(out)
+}
+
+fn get_len(b: &[u8]) -> Option<(usize, &[u8])> {
+    let mut n: usize = 0;
+    for (i, &byte) in b.iter().enumerate().take(10) {
+        n |= usize::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            return Some((n, b.get(i + 1..)?));
+        }
+    }
+    None
+}
+
+/// The string of a key that is one string value (the common `for each
+/// order`), for fast comparisons.
+pub(crate) fn single_str(b: &[u8]) -> Option<&[u8]> {
+    let (&tag, rest) = b.split_first()?;
+    if tag != STR && tag != PARTY {
+        return None;
+    }
+    let (len, rest) = get_len(rest)?;
+    (rest.len() == len).then_some(rest)
+}
+
+/// An exact set of encoded keys, stored back to back in one arena.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct KeySet {
+    /// Each key: its length (LEB128) then its bytes.
+    arena: Vec<u8>,
+    /// Offsets into `arena`.
+    table: HashTable<u64>,
+}
+
+fn hash(key: &[u8]) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(key);
+    h.finish()
+}
+
+impl KeySet {
+    /// The key stored at `off`.
+    pub(crate) fn get(&self, off: u64) -> &[u8] {
+        let Ok(off) = usize::try_from(off) else {
+            return &[];
+        };
+        let Some(rest) = self.arena.get(off..) else {
+            return &[];
+        };
+        match get_len(rest) {
+            Some((len, rest)) => rest.get(..len).unwrap_or(&[]),
+            None => &[],
+        }
+    }
+
+    /// Inserts `key`; returns its offset, and whether it was new.
+    pub(crate) fn insert(&mut self, key: &[u8]) -> (u64, bool) {
+        let h = hash(key);
+        let arena = &self.arena;
+        let get = |off: u64| -> &[u8] {
+            let Some(rest) = usize::try_from(off).ok().and_then(|o| arena.get(o..)) else {
+                return &[];
+            };
+            get_len(rest)
+                .and_then(|(len, rest)| rest.get(..len))
+                .unwrap_or(&[])
+        };
+        if let Some(&off) = self.table.find(h, |&off| get(off) == key) {
+            return (off, false);
+        }
+        let off = self.arena.len() as u64;
+        put_len(&mut self.arena, key.len());
+        self.arena.extend_from_slice(key);
+        let arena = &self.arena;
+        self.table.insert_unique(h, off, |&o| {
+            let Some(rest) = usize::try_from(o).ok().and_then(|x| arena.get(x..)) else {
+                return 0;
+            };
+            get_len(rest)
+                .and_then(|(len, rest)| rest.get(..len))
+                .map_or(0, hash)
+        });
+        (off, true)
+    }
+
+    /// The offset of `key`, if it is in the set.
+    pub(crate) fn find(&self, key: &[u8]) -> Option<u64> {
+        self.table
+            .find(hash(key), |&off| self.get(off) == key)
+            .copied()
+    }
+
+    /// Keys held.
+    pub(crate) fn len(&self) -> usize {
+        self.table.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "test code")]
+    use super::*;
+
+    #[test]
+    fn values_round_trip_through_the_encoding() {
+        let values = vec![
+            Value::Str("O1".into()),
+            Value::Party("shop".into()),
+            Value::Int(-7),
+            Value::Number(Decimal::new(12345, 2)),
+            Value::Bool(true),
+            Value::Time("2025-06-02T10:00:00.5Z".parse().unwrap()),
+            Value::Str("x".repeat(300).into()),
+        ];
+        let mut b = Vec::new();
+        encode(&values, &mut b);
+        assert_eq!(decode(&b, values.len()).unwrap(), values);
+        assert_eq!(decode(&b, values.len() + 1), None);
+    }
+
+    #[test]
+    fn the_set_finds_exactly_the_keys_inserted() {
+        let mut set = KeySet::default();
+        let key = |s: &str| {
+            let mut b = Vec::new();
+            encode(&[Value::Str(s.into())], &mut b);
+            b
+        };
+        for i in 0..10_000 {
+            let (_, new) = set.insert(&key(&format!("O{i}")));
+            assert!(new);
+        }
+        let (off, new) = set.insert(&key("O42"));
+        assert!(!new);
+        assert_eq!(set.get(off), key("O42").as_slice());
+        assert!(set.find(&key("O9999")).is_some());
+        assert!(set.find(&key("O10000")).is_none());
+        // A string and a party with the same text are different keys.
+        let mut p = Vec::new();
+        encode(&[Value::Party("O1".into())], &mut p);
+        assert!(set.find(&p).is_none());
+        assert_eq!(set.len(), 10_000);
+        assert_eq!(single_str(&key("abc")), Some(&b"abc"[..]));
+    }
+}

@@ -1,0 +1,135 @@
+//! The streaming engine against the in-memory engine: for every check
+//! fixture, bad log and example, in every format, `--engine auto` (which
+//! streams what it can) must give the same exit status and the same bytes
+//! on stdout and stderr as `--engine memory`. And the fixtures the
+//! streaming engine should take, it must take (`--engine stream`).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code"
+)]
+
+use std::path::{Path, PathBuf};
+
+mod common;
+use common::{pacta, rel};
+
+const FORMATS: [&str; 7] = [
+    "text", "json", "summary", "markdown", "github", "sarif", "junit",
+];
+
+/// (rules, logs, extra args) of a fixture folder.
+fn fixture(dir: &Path) -> Option<(PathBuf, Vec<PathBuf>, Vec<String>)> {
+    let rules = std::fs::read_dir(dir)
+        .ok()?
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "pacta"))?;
+    let mut logs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let n = p.file_name().unwrap().to_string_lossy();
+            n.starts_with("events") && (n.ends_with(".jsonl") || n.ends_with(".csv"))
+        })
+        .collect();
+    logs.sort();
+    let args = std::fs::read_to_string(dir.join("args"))
+        .map(|s| {
+            s.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default();
+    Some((rules, logs, args))
+}
+
+fn dirs(parent: &str) -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(parent);
+    let mut v: Vec<PathBuf> = std::fs::read_dir(root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    v.sort();
+    v
+}
+
+fn run(dir: &Path, format: &str, engine: &str) -> (i32, String, String) {
+    let (rules, logs, extra) = fixture(dir).unwrap();
+    let mut args = vec!["check".to_string(), rel(&rules)];
+    for l in logs {
+        args.push("--events".into());
+        args.push(rel(&l));
+    }
+    args.extend(extra);
+    args.extend([
+        "--format".into(),
+        format.into(),
+        "--engine".into(),
+        engine.into(),
+    ]);
+    pacta(&args)
+}
+
+#[test]
+fn auto_gives_the_bytes_of_the_in_memory_engine() {
+    let mut all = dirs("tests/cases/check");
+    all.extend(dirs("tests/cases/log_errors"));
+    all.extend(dirs("examples"));
+    let mut streamed = Vec::new();
+    for dir in &all {
+        if fixture(dir).is_none() {
+            continue;
+        }
+        for format in FORMATS {
+            let memory = run(dir, format, "memory");
+            let auto = run(dir, format, "auto");
+            assert_eq!(
+                memory,
+                auto,
+                "{} --format {format}: the engines differ",
+                rel(dir)
+            );
+        }
+        if run(dir, "json", "stream").0 != 2 {
+            streamed.push(rel(dir));
+        }
+    }
+    // The SLA-shaped fixtures do stream: the comparison above is not
+    // vacuous. (The count guards against the planner refusing everything.)
+    assert!(
+        streamed.len() >= 15,
+        "only {} fixtures streamed: {streamed:?}",
+        streamed.len()
+    );
+    for must in [
+        "tests/cases/check/unless_cancels",
+        "tests/cases/check/unless_before_trigger",
+        "tests/cases/check/unless_same_instant_as_fulfilment",
+        "tests/cases/check/for_each_duplicate_trigger",
+    ] {
+        if Path::new(env!("CARGO_MANIFEST_DIR")).join(must).exists() {
+            assert!(streamed.iter().any(|s| s == must), "{must} did not stream");
+        }
+    }
+}
+
+#[test]
+fn stream_says_why_it_cannot_stream() {
+    let (code, out, err) = pacta(&[
+        "check",
+        "examples/istanbul/istanbul.pacta",
+        "--events",
+        "examples/istanbul/events.jsonl",
+        "--engine",
+        "stream",
+    ]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(out.is_empty());
+    assert!(err.contains("cannot be streamed"), "{err}");
+}
