@@ -11,7 +11,7 @@ mod jsonl;
 mod value;
 
 pub(crate) use jsonl::{parse_record, wanted_keys};
-pub(crate) use value::Body;
+pub(crate) use value::{Body, parse_time_text};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -314,6 +314,11 @@ pub(crate) fn parse_decimal(s: &str) -> Option<Decimal> {
     }
 }
 
+/// Parses a time written without escapes, as [`parse_time`] does.
+pub(crate) fn parse_time_text(s: &str, model: &Model) -> Option<Timestamp> {
+    parse_time(&Raw::Text(s), model).ok()
+}
+
 /// Parses a log time: RFC 3339, or a local date-time in the model's zone.
 pub(crate) fn parse_time(raw: &Raw<'_>, model: &Model) -> Result<Timestamp, String> {
     let s: &str = match raw {

@@ -15,6 +15,8 @@ use crate::model::Value;
 /// Tags of the encoded values, one per [`Value`] variant.
 const PARTY: u8 = 0;
 const STR: u8 = 1;
+/// The tag of a string value, for callers that order keys.
+pub(crate) const STR_TAG: u8 = STR;
 const INT: u8 = 2;
 const NUMBER: u8 = 3;
 const BOOL: u8 = 4;

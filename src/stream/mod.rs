@@ -17,10 +17,10 @@
 mod engine;
 mod keys;
 mod plan;
+mod read;
 mod store;
 
 use std::collections::BTreeMap;
-use std::io::BufRead as _;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -29,9 +29,9 @@ use jiff::Timestamp;
 pub use store::Store;
 
 use crate::eval::{Evaluation, Instances};
-use crate::events::{Body, Event, Input, Log, MAX_LINE, StreamedCounts};
+use crate::events::{Input, Log, StreamedCounts};
 use crate::model::{Model, Status};
-use crate::source::{LogId, LogRef};
+use crate::source::LogId;
 use crate::{AsOf, CheckOptions, Checked, Rules};
 
 /// What a streamed run keeps of its decided instances.
@@ -113,90 +113,32 @@ fn stream(
     if file.metadata().is_ok_and(|m| m.is_dir()) {
         return Err("a folder".into());
     }
-    let mut input = std::io::BufReader::with_capacity(1 << 20, file);
-    let wanted = crate::events::wanted_keys(model, &opts.read);
-    let mut buf: Vec<u8> = Vec::new();
-    let mut line_no: u32 = 0;
-    let mut lines: u64 = 0;
-    let mut events: u64 = 0;
-    let mut after: u64 = 0;
+    let reads: Vec<bool> = (0..model.kinds.len()).map(|k| engine.reads(k)).collect();
+    let job = read::Job::new(model, &opts.read, reads, limit, log_id);
+    // Parsing is most of the work: one worker per core, the engine on
+    // this thread.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let (mut lines, mut events, mut after) = (0u64, 0u64, 0u64);
     let mut ignored: BTreeMap<String, u64> = BTreeMap::new();
     let mut last_at: Option<Timestamp> = None;
-    let mut prev_event: Option<Timestamp> = None;
-    let (mut bytes, mut since_progress) = (0u64, 0u64);
-    loop {
-        buf.clear();
-        let n = input
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| e.to_string())?;
-        if n == 0 {
-            break;
+    let mut prev: Option<Timestamp> = None;
+    read::read(file, &job, threads, |batch| {
+        lines += batch.lines;
+        events += batch.declared;
+        after += batch.after;
+        last_at = last_at.max(batch.last_at);
+        for (k, n) in batch.ignored {
+            *ignored.entry(k).or_insert(0) += n;
         }
-        line_no = line_no.checked_add(1).ok_or("too many lines")?;
-        since_progress += n as u64;
-        if since_progress >= 1 << 22 {
-            bytes += since_progress;
-            since_progress = 0;
-            if let Some(p) = &opts.read.progress {
-                p(bytes);
+        for ev in batch.events {
+            if prev.is_some_and(|p| ev.at < p) {
+                return Err(format!("line {} is out of time order", ev.origin.line));
             }
+            prev = Some(ev.at);
+            engine.push(ev);
         }
-        if n > MAX_LINE {
-            return Err(format!("line {line_no} is too long"));
-        }
-        let mut b = buf.as_slice();
-        if line_no == 1 {
-            b = b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b);
-        }
-        while let Some((last, rest)) = b.split_last() {
-            if matches!(last, b'\n' | b'\r') {
-                b = rest;
-            } else {
-                break;
-            }
-        }
-        if b.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        let rec = crate::events::parse_record(b, &wanted, model, &opts.read)
-            .map_err(|e| format!("line {line_no}: {}", e.message))?;
-        lines += 1;
-        if last_at.is_none_or(|l| rec.at > l) {
-            last_at = Some(rec.at);
-        }
-        match rec.body {
-            Body::Ignored(kind) => *ignored.entry(kind).or_insert(0) += 1,
-            Body::Claim(_) => return Err(format!("line {line_no} is a claim")),
-            Body::Event {
-                kind,
-                values,
-                source,
-            } => {
-                events += 1;
-                if prev_event.is_some_and(|p| rec.at < p) {
-                    return Err(format!("line {line_no} is out of time order"));
-                }
-                prev_event = Some(rec.at);
-                if limit.is_some_and(|l| rec.at > l) {
-                    after += 1;
-                } else if engine.reads(kind) {
-                    engine.push(Event {
-                        at: rec.at,
-                        kind,
-                        values,
-                        origin: LogRef {
-                            log: log_id,
-                            line: line_no,
-                        },
-                        source,
-                    });
-                }
-            }
-        }
-    }
-    if let Some(p) = &opts.read.progress {
-        p(bytes + since_progress);
-    }
+        Ok(())
+    })?;
     let as_of = limit.or(last_at).ok_or("no events and no as-of")?;
     let store = engine.finish(model, as_of, log_id);
     Ok(Streamed {

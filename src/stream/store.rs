@@ -78,12 +78,19 @@ impl Store {
     pub(crate) fn finish(&mut self, model: &Model) {
         for (k, c) in self.kept.iter_mut().zip(&model.commitments) {
             let n = c.vars.len();
-            let mut order: Vec<u32> =
-                (0..u32::try_from(k.recs.len()).unwrap_or(u32::MAX)).collect();
             let (keys, recs) = (&k.keys, &k.recs);
             let key = |i: u32| recs.get(i as usize).map_or(&[][..], |r| keys.get(r.key));
-            order.sort_unstable_by(|&a, &b| compare_keys(key(a), key(b), n));
-            k.order = order;
+            // Sorted on the first 16 bytes of one-string keys (the common
+            // `for each order`) held inline, so most comparisons touch no
+            // arena; ties and other keys compare whole.
+            let mut order: Vec<(u128, u32)> = (0..u32::try_from(recs.len()).unwrap_or(u32::MAX))
+                .map(|i| (prefix(key(i)), i))
+                .collect();
+            order.sort_unstable_by(|a, b| {
+                a.0.cmp(&b.0)
+                    .then_with(|| compare_keys(key(a.1), key(b.1), n))
+            });
+            k.order = order.into_iter().map(|(_, i)| i).collect();
         }
     }
 
@@ -191,6 +198,22 @@ impl Store {
                 source,
             },
         }
+    }
+}
+
+/// A sort prefix that orders as the keys do: the first 16 bytes of a
+/// one-string key, zero-padded; 0 for any other key (left to
+/// [`compare_keys`]).
+fn prefix(key: &[u8]) -> u128 {
+    match keys::single_str(key) {
+        Some(s) if key.first() == Some(&keys::STR_TAG) => {
+            let mut b = [0u8; 16];
+            for (d, x) in b.iter_mut().zip(s) {
+                *d = *x;
+            }
+            u128::from_be_bytes(b)
+        }
+        _ => 0,
     }
 }
 
