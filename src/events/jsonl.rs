@@ -213,6 +213,7 @@ impl Reader<'_> {
         let mut line_no: u64 = 0;
         let mut since_progress: u64 = 0;
         let wanted = wanted_keys(self.model, self.opts);
+        let probe = super::Probe::new(&self.opts.kind_field, &self.opts.time_field);
         let mut buf: Vec<u8> = Vec::new();
         loop {
             buf.clear();
@@ -256,6 +257,12 @@ impl Reader<'_> {
                 }
             }
             if bytes.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            // A kind no rule declares: its kind and time, not a full parse.
+            if let Some((kind, at)) = probe.as_ref().and_then(|p| p.ignored(bytes, self.model)) {
+                let body = value::Body::Ignored(kind.to_string());
+                self.accept(line_no, value::Record { at, body });
                 continue;
             }
             match parse_line(bytes, &wanted) {

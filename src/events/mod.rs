@@ -8,9 +8,11 @@
 
 mod csv;
 mod jsonl;
+mod probe;
 mod value;
 
 pub(crate) use jsonl::{parse_record, wanted_keys};
+pub(crate) use probe::Probe;
 pub(crate) use value::{Body, parse_time_text};
 
 use std::collections::BTreeMap;

@@ -106,8 +106,8 @@ pub(crate) fn record(
     opts: &ReadOptions,
 ) -> Result<Record, LineError> {
     let kind_name = match fields.get(&opts.kind_field) {
-        Some(Raw::Json(Json::Str(s))) => s.into_owned(),
-        Some(Raw::Text(s)) if !s.is_empty() => s.to_string(),
+        Some(Raw::Json(Json::Str(s))) => s,
+        Some(Raw::Text(s)) if !s.is_empty() => std::borrow::Cow::Borrowed(s),
         Some(other) => {
             return Err(LineError::new(
                 format!(
@@ -155,13 +155,13 @@ pub(crate) fn record(
     let Some(kind) = model.kind(&kind_name) else {
         return Ok(Record {
             at,
-            body: Body::Ignored(kind_name),
+            body: Body::Ignored(kind_name.into_owned()),
         });
     };
     let Some(k) = model.kinds.get(kind) else {
         return Ok(Record {
             at,
-            body: Body::Ignored(kind_name),
+            body: Body::Ignored(kind_name.into_owned()),
         });
     };
     let mut values = Vec::with_capacity(k.fields.len());
