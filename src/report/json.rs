@@ -59,36 +59,104 @@ pub fn write_json(
         w.write_all(serde_json::to_string(key).unwrap_or_default().as_bytes())?;
         w.write_all(b": ")?;
         if key == "commitments" {
-            let mut rows = sorted_commitments(run).peekable();
-            if rows.peek().is_none() {
-                w.write_all(b"[]")?;
-                continue;
-            }
-            w.write_all(b"[")?;
-            // One buffer for every instance: written whole, then reused.
-            let mut buf = Vec::new();
-            // Rows come grouped by commitment: its rule's place is worked out once.
-            let mut rule: Option<(&Commitment, String)> = None;
-            for (k, (c, i)) in rows.enumerate() {
-                if !rule
-                    .as_ref()
-                    .is_some_and(|(prev, _)| std::ptr::eq(*prev, c))
-                {
-                    rule = Some((c, run.sources.location(c.span)));
-                }
-                let place = rule.as_ref().map_or("", |(_, place)| place.as_str());
-                buf.clear();
-                buf.extend_from_slice(if k == 0 { b"\n    " } else { b",\n    " });
-                write_commitment(&mut buf, run, (c, place), &i, 2);
-                w.write_all(&buf)?;
-            }
-            w.write_all(b"\n  ]")?;
+            write_rows(run, w)?;
         } else {
             let text = serde_json::to_string_pretty(value).unwrap_or_default();
             w.write_all(text.replace('\n', "\n  ").as_bytes())?;
         }
     }
     w.write_all(b"\n}\n")
+}
+
+/// Rows per block handed to a formatting worker.
+const BLOCK: usize = 2048;
+
+/// Writes the `commitments` list. Rows are produced in report order on
+/// one thread, formatted in blocks on the other cores, and written back in
+/// order: the bytes do not depend on the number of threads.
+fn write_rows(run: &Checked, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    use std::collections::BTreeMap;
+    use std::sync::{Mutex, mpsc};
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    let mut empty = true;
+    let (tx_rows, rx_rows) = mpsc::sync_channel::<(usize, Vec<super::Row<'_>>)>(workers * 2);
+    let rx_rows = Mutex::new(rx_rows);
+    let result = std::thread::scope(|s| -> std::io::Result<()> {
+        let (tx_out, rx_out) = mpsc::sync_channel::<(usize, Vec<u8>)>(workers * 2);
+        s.spawn(move || {
+            let mut rows = sorted_commitments(run);
+            let mut seq = 0;
+            loop {
+                let block: Vec<super::Row<'_>> = rows.by_ref().take(BLOCK).collect();
+                if block.is_empty() || tx_rows.send((seq, block)).is_err() {
+                    break;
+                }
+                seq += 1;
+            }
+        });
+        for _ in 0..workers {
+            let (rx_rows, tx_out) = (&rx_rows, tx_out.clone());
+            s.spawn(move || {
+                loop {
+                    let next = match rx_rows.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => break,
+                    };
+                    let Ok((seq, block)) = next else { break };
+                    let mut buf = Vec::with_capacity(block.len() * 1024);
+                    // Rows come grouped by commitment: its rule's place is
+                    // worked out once per block.
+                    let mut rule: Option<(&Commitment, String)> = None;
+                    for (k, (c, i)) in block.iter().enumerate() {
+                        if !rule
+                            .as_ref()
+                            .is_some_and(|(prev, _)| std::ptr::eq(*prev, *c))
+                        {
+                            rule = Some((c, run.sources.location(c.span)));
+                        }
+                        let place = rule.as_ref().map_or("", |(_, place)| place.as_str());
+                        let first = seq == 0 && k == 0;
+                        buf.extend_from_slice(if first { b"\n    " } else { b",\n    " });
+                        write_commitment(&mut buf, run, (c, place), i, 2);
+                    }
+                    if tx_out.send((seq, buf)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx_out);
+        let mut pending: BTreeMap<usize, Vec<u8>> = BTreeMap::new();
+        let mut want = 0;
+        let mut failed = None;
+        for (seq, buf) in rx_out.iter() {
+            pending.insert(seq, buf);
+            while let Some(buf) = pending.remove(&want) {
+                want += 1;
+                if failed.is_some() {
+                    continue;
+                }
+                if empty {
+                    empty = false;
+                    if let Err(e) = w.write_all(b"[") {
+                        failed = Some(e);
+                        continue;
+                    }
+                }
+                if let Err(e) = w.write_all(&buf) {
+                    failed = Some(e);
+                }
+            }
+        }
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    });
+    result?;
+    w.write_all(if empty { b"[]" } else { b"\n  ]" })
 }
 
 /// The report as a JSON value.
