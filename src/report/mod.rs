@@ -86,7 +86,82 @@ impl FailOn {
 }
 
 /// An instant in the report's zone: `2025-05-25T18:00:00+03:00`.
+///
+/// `Z` stands for the offset only in the zone named `UTC`; fractional
+/// seconds are printed without trailing zeros; [`Timestamp::MIN`] and
+/// [`Timestamp::MAX`] read "the beginning" and "the end of time".
 pub fn fmt_time(t: Timestamp, zone: &Zone) -> String {
+    if t == Timestamp::MIN {
+        return "the beginning".into();
+    }
+    if t == Timestamp::MAX {
+        return "the end of time".into();
+    }
+    let off = zone.tz.to_offset(t);
+    let off_secs = off.seconds();
+    let dt = off.to_datetime(t);
+    // Negative years (`%Y` prints `-005`) and offsets with seconds (local
+    // mean time before 1900-ish: `%:z` prints `+00:19:32`) are rare: the
+    // strftime path handles them.
+    let Ok(year) = u16::try_from(dt.year()) else {
+        return fmt_time_slow(t, zone);
+    };
+    if off_secs % 60 != 0 || year > 9999 {
+        return fmt_time_slow(t, zone);
+    }
+    // `YYYY-MM-DDTHH:MM:SS` + `.nnnnnnnnn` + `+HH:MM`.
+    let mut s = String::with_capacity(35);
+    push_digits(&mut s, u32::from(year), 4);
+    s.push('-');
+    push_digits(&mut s, small(dt.month()), 2);
+    s.push('-');
+    push_digits(&mut s, small(dt.day()), 2);
+    s.push('T');
+    push_digits(&mut s, small(dt.hour()), 2);
+    s.push(':');
+    push_digits(&mut s, small(dt.minute()), 2);
+    s.push(':');
+    push_digits(&mut s, small(dt.second()), 2);
+    // A civil time's fraction is in 0..1e9, never negative.
+    let mut nanos = dt.subsec_nanosecond().unsigned_abs();
+    if nanos != 0 {
+        let mut width = 9;
+        while nanos % 10 == 0 {
+            nanos /= 10;
+            width -= 1;
+        }
+        s.push('.');
+        push_digits(&mut s, nanos, width);
+    }
+    if off_secs == 0 && zone.name == "UTC" {
+        s.push('Z');
+    } else {
+        s.push(if off_secs < 0 { '-' } else { '+' });
+        let abs = off_secs.unsigned_abs();
+        push_digits(&mut s, abs / 3600, 2);
+        s.push(':');
+        push_digits(&mut s, abs / 60 % 60, 2);
+    }
+    s
+}
+
+/// A civil field (month, day, hour, minute, second: never negative).
+fn small(n: i8) -> u32 {
+    u32::from(n.unsigned_abs())
+}
+
+/// The last `width` decimal digits of `n`, zero-padded.
+fn push_digits(s: &mut String, n: u32, width: u32) {
+    let mut div = 10u32.pow(width.saturating_sub(1));
+    while div > 0 {
+        s.push(char::from(b'0' + (n / div % 10) as u8));
+        div /= 10;
+    }
+}
+
+/// [`fmt_time`] through jiff's strftime: the reference, and the path for
+/// negative years and offsets with seconds.
+fn fmt_time_slow(t: Timestamp, zone: &Zone) -> String {
     if t == Timestamp::MIN || t == Timestamp::MAX {
         return if t == Timestamp::MIN {
             "the beginning".into()
@@ -341,5 +416,183 @@ pub fn fmt_threshold(t: crate::eval::params::Threshold, zone: &Zone) -> String {
     match t {
         crate::eval::params::Threshold::Length(d) => fmt_span_of(d),
         crate::eval::params::Threshold::Instant(ts) => fmt_time(ts, zone),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![expect(clippy::unwrap_used, reason = "test code")]
+    use jiff::tz::{Offset, TimeZone};
+
+    use super::*;
+
+    fn named(name: &str, iana: &str) -> Zone {
+        Zone {
+            name: name.into(),
+            tz: TimeZone::get(iana).unwrap(),
+        }
+    }
+
+    fn fixed(name: &str, seconds: i32) -> Zone {
+        Zone {
+            name: name.into(),
+            tz: TimeZone::fixed(Offset::from_seconds(seconds).unwrap()),
+        }
+    }
+
+    fn zones() -> Vec<Zone> {
+        vec![
+            Zone::utc(),
+            // Zero offset, but not named `UTC`: `+00:00`, not `Z`.
+            Zone {
+                name: "Etc/UTC".into(),
+                tz: TimeZone::UTC,
+            },
+            named("Etc/UTC", "Etc/UTC"),
+            named("UTC", "Etc/UTC"),
+            named("Europe/London", "Europe/London"),
+            fixed("GMT", 0),
+            // Named `UTC` with an offset that isn't zero.
+            named("UTC", "Europe/Istanbul"),
+            named("Europe/Istanbul", "Europe/Istanbul"),
+            named("America/St_Johns", "America/St_Johns"),
+            named("Asia/Kathmandu", "Asia/Kathmandu"),
+            named("Pacific/Chatham", "Pacific/Chatham"),
+            // +00:19:32 until 1937, +00:20 until 1940.
+            named("Europe/Amsterdam", "Europe/Amsterdam"),
+            // -00:44:30 until 1972.
+            named("Africa/Monrovia", "Africa/Monrovia"),
+            named("America/Los_Angeles", "America/Los_Angeles"),
+            fixed("UTC", -30),
+            fixed("UTC", 30),
+            fixed("X", -(3 * 3600 + 30 * 60)),
+            fixed("X", Offset::MAX.seconds()),
+            fixed("X", Offset::MIN.seconds()),
+            fixed("X", 25 * 3600 + 59 * 60),
+            fixed("X", -(25 * 3600 + 59 * 60)),
+        ]
+    }
+
+    /// splitmix64: deterministic, no dependency.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        }
+
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+    }
+
+    fn nanos(rng: &mut Rng) -> i32 {
+        const SOME: [i32; 8] = [
+            1,
+            100_000_000,
+            123_456_789,
+            999_999_999,
+            500_000_000,
+            10,
+            120_000,
+            1_000,
+        ];
+        match rng.below(4) {
+            0 => 0,
+            1 => SOME
+                .get(rng.below(SOME.len() as u64) as usize)
+                .copied()
+                .unwrap_or(1),
+            _ => rng.below(1_000_000_000) as i32,
+        }
+    }
+
+    fn instants() -> Vec<Timestamp> {
+        let mut out = vec![
+            Timestamp::MIN,
+            Timestamp::MAX,
+            Timestamp::MIN + jiff::SignedDuration::from_nanos(1),
+            Timestamp::MAX - jiff::SignedDuration::from_nanos(1),
+            Timestamp::UNIX_EPOCH,
+            Timestamp::new(0, 1).unwrap(),
+            Timestamp::new(-1, 999_999_999).unwrap(),
+            Timestamp::new(1_748_185_200, 0).unwrap(),
+            Timestamp::new(1_748_185_200, 100_000_000).unwrap(),
+            Timestamp::new(1_748_185_200, 123_456_789).unwrap(),
+            Timestamp::new(1_752_540_481, 0).unwrap(),
+            // Year 0, year 1, year 999 and year -1 in UTC.
+            "0000-06-01T00:00:00Z".parse().unwrap(),
+            "0001-01-01T00:00:00Z".parse().unwrap(),
+            "0999-12-31T23:59:59.5Z".parse().unwrap(),
+            "-000001-06-01T00:00:00Z".parse().unwrap(),
+            "-000005-06-01T00:00:00Z".parse().unwrap(),
+            "9999-12-30T12:00:00Z".parse().unwrap(),
+            "1900-01-01T00:00:00Z".parse().unwrap(),
+            "1937-06-30T23:59:59Z".parse().unwrap(),
+        ];
+        let mut rng = Rng(0x5eed);
+        // 1900-01-01 to 2100-01-01.
+        let (lo, hi) = (-2_208_988_800i64, 4_102_444_800i64);
+        for _ in 0..100_000 {
+            let s = lo + rng.below((hi - lo) as u64) as i64;
+            out.push(Timestamp::new(s, nanos(&mut rng)).unwrap());
+        }
+        // Anywhere jiff goes: negative years, years below 1000.
+        let (lo, hi) = (
+            Timestamp::MIN.as_second() + 1,
+            Timestamp::MAX.as_second() - 1,
+        );
+        for _ in 0..5_000 {
+            let s = lo + rng.below((hi - lo) as u64) as i64;
+            out.push(Timestamp::new(s, nanos(&mut rng)).unwrap());
+        }
+        out
+    }
+
+    #[test]
+    fn fast_time_is_strftime_time() {
+        let instants = instants();
+        for zone in zones() {
+            for &t in &instants {
+                assert_eq!(
+                    fmt_time(t, &zone),
+                    fmt_time_slow(t, &zone),
+                    "{t:?} in {} ({:?})",
+                    zone.name,
+                    zone.tz
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn time_examples() {
+        let ist = named("Europe/Istanbul", "Europe/Istanbul");
+        let t: Timestamp = "2025-05-25T15:00:00Z".parse().unwrap();
+        assert_eq!(fmt_time(t, &ist), "2025-05-25T18:00:00+03:00");
+        let t: Timestamp = "2025-07-15T00:48:01Z".parse().unwrap();
+        assert_eq!(fmt_time(t, &Zone::utc()), "2025-07-15T00:48:01Z");
+        let etc = named("Etc/UTC", "Etc/UTC");
+        assert_eq!(fmt_time(t, &etc), "2025-07-15T00:48:01+00:00");
+        let t: Timestamp = "2025-07-15T00:48:01.1Z".parse().unwrap();
+        assert_eq!(fmt_time(t, &Zone::utc()), "2025-07-15T00:48:01.1Z");
+        let t: Timestamp = "2025-07-15T00:48:01.000000001Z".parse().unwrap();
+        assert_eq!(fmt_time(t, &Zone::utc()), "2025-07-15T00:48:01.000000001Z");
+        let t: Timestamp = "2025-01-15T12:00:00.123456789Z".parse().unwrap();
+        let nf = named("America/St_Johns", "America/St_Johns");
+        assert_eq!(fmt_time(t, &nf), "2025-01-15T08:30:00.123456789-03:30");
+        let ktm = named("Asia/Kathmandu", "Asia/Kathmandu");
+        assert_eq!(fmt_time(t, &ktm), "2025-01-15T17:45:00.123456789+05:45");
+        let ams = named("Europe/Amsterdam", "Europe/Amsterdam");
+        let t: Timestamp = "1900-06-01T00:00:00Z".parse().unwrap();
+        assert_eq!(fmt_time(t, &ams), "1900-06-01T00:19:32+00:19:32");
+        let t: Timestamp = "-000005-06-01T00:00:00Z".parse().unwrap();
+        assert_eq!(fmt_time(t, &Zone::utc()), "-005-06-01T00:00:00Z");
+        assert_eq!(fmt_time(Timestamp::MIN, &ist), "the beginning");
+        assert_eq!(fmt_time(Timestamp::MAX, &ist), "the end of time");
     }
 }
