@@ -1,5 +1,5 @@
 //! The streaming engine on a log of many chunks: 30,000 orders from the
-//! benchmark's generator (~75,000 lines, 12 MB: three 4 MiB chunks parsed
+//! benchmark's generator (~75,000 lines, 12 MB: six 2 MiB chunks parsed
 //! by parallel workers and put back in order, with noise lines skipped by
 //! the byte probe) must give the JSON and summary reports of the in-memory
 //! engine, byte for byte, and the counts the generator expects.

@@ -24,7 +24,7 @@ use rustc_hash::FxHashMap as HashMap;
 use super::Keep;
 use super::keys;
 use super::plan::Simple;
-use super::store::{Ev, Kept, Rec, Store};
+use super::store::{Cite, Ev, Kept, Rec, Store};
 use crate::eval::index::{match_literals, pattern_vars};
 use crate::eval::window;
 use crate::events::Event;
@@ -159,6 +159,11 @@ impl<'m> Engine<'m> {
             instant: Vec::new(),
             scratch: Vec::new(),
         }
+    }
+
+    /// True when a key could not be stored: the run must not be trusted.
+    pub(crate) fn overflowed(&self) -> bool {
+        self.states.iter().any(|s| s.kept.keys.overflowed())
     }
 
     /// True when some commitment reads events of this kind.
@@ -381,7 +386,13 @@ impl<'m> Engine<'m> {
         if part == Part::Action {
             if let Some(r) = st.late_watch.remove(&off) {
                 if let Some(rec) = st.kept.recs.get_mut(r) {
-                    rec.late = Some(ev);
+                    match st.kept.cites.get_mut(rec.cites as usize) {
+                        Some(c) => c[1] = Cite::from(Some(ev)),
+                        None => {
+                            rec.cites = u32::try_from(st.kept.cites.len()).unwrap_or(u32::MAX);
+                            st.kept.cites.push([Cite::NONE, Cite::from(Some(ev))]);
+                        }
+                    }
                 }
             }
         }
@@ -430,12 +441,23 @@ impl<'m> Engine<'m> {
         if status == Status::Violated && self.keep == Keep::All {
             st.late_watch.insert(o.key, st.kept.recs.len());
         }
+        let cites = match by {
+            Some(e) => {
+                st.kept.cites.push([Cite::from(Some(e)), Cite::NONE]);
+                u32::try_from(st.kept.cites.len() - 1).unwrap_or(u32::MAX)
+            }
+            None => u32::MAX,
+        };
+        let trigger = if status == Status::Inactive {
+            Cite::NONE
+        } else {
+            Cite::from(Some(o.trigger))
+        };
         st.kept.recs.push(Rec {
             key: o.key,
+            trigger,
+            cites,
             status,
-            trigger: o.trigger,
-            decided: by,
-            late: None,
         });
     }
 }

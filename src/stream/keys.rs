@@ -140,10 +140,13 @@ pub(crate) fn single_str(b: &[u8]) -> Option<&[u8]> {
 /// An exact set of encoded keys, stored back to back in one arena.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct KeySet {
-    /// Each key: its length (LEB128) then its bytes.
+    /// Each key: its length (LEB128) then its bytes, from a 4-byte boundary.
     arena: Vec<u8>,
-    /// Offsets into `arena`.
-    table: HashTable<u64>,
+    /// Offsets into `arena`, in 4-byte units: 5 bytes a slot, so the table
+    /// of 10^7 keys is ~84 MB.
+    table: HashTable<u32>,
+    /// Set when the arena outgrew what a `u32` of units addresses (16 GiB).
+    overflow: bool,
 }
 
 fn hash(key: &[u8]) -> u64 {
@@ -152,61 +155,63 @@ fn hash(key: &[u8]) -> u64 {
     h.finish()
 }
 
+/// The key at a byte offset of an arena.
+fn key_at(arena: &[u8], off: u64) -> &[u8] {
+    let Some(rest) = usize::try_from(off).ok().and_then(|o| arena.get(o..)) else {
+        return &[];
+    };
+    get_len(rest)
+        .and_then(|(len, rest)| rest.get(..len))
+        .unwrap_or(&[])
+}
+
 impl KeySet {
-    /// The key stored at `off`.
+    /// The key stored at byte offset `off`.
     pub(crate) fn get(&self, off: u64) -> &[u8] {
-        let Ok(off) = usize::try_from(off) else {
-            return &[];
-        };
-        let Some(rest) = self.arena.get(off..) else {
-            return &[];
-        };
-        match get_len(rest) {
-            Some((len, rest)) => rest.get(..len).unwrap_or(&[]),
-            None => &[],
-        }
+        key_at(&self.arena, off)
     }
 
-    /// Inserts `key`; returns its offset, and whether it was new.
+    /// Inserts `key`; returns its byte offset, and whether it was new.
     pub(crate) fn insert(&mut self, key: &[u8]) -> (u64, bool) {
         let h = hash(key);
-        let arena = &self.arena;
-        let get = |off: u64| -> &[u8] {
-            let Some(rest) = usize::try_from(off).ok().and_then(|o| arena.get(o..)) else {
-                return &[];
-            };
-            get_len(rest)
-                .and_then(|(len, rest)| rest.get(..len))
-                .unwrap_or(&[])
-        };
-        if let Some(&off) = self.table.find(h, |&off| get(off) == key) {
+        if let Some(off) = self.find_hashed(h, key) {
             return (off, false);
         }
+        while self.arena.len() % 4 != 0 {
+            self.arena.push(0);
+        }
         let off = self.arena.len() as u64;
+        let Ok(unit) = u32::try_from(off / 4) else {
+            self.overflow = true;
+            return (off, true);
+        };
         put_len(&mut self.arena, key.len());
         self.arena.extend_from_slice(key);
         let arena = &self.arena;
-        self.table.insert_unique(h, off, |&o| {
-            let Some(rest) = usize::try_from(o).ok().and_then(|x| arena.get(x..)) else {
-                return 0;
-            };
-            get_len(rest)
-                .and_then(|(len, rest)| rest.get(..len))
-                .map_or(0, hash)
-        });
+        self.table
+            .insert_unique(h, unit, |&u| hash(key_at(arena, u64::from(u) * 4)));
         (off, true)
     }
 
-    /// The offset of `key`, if it is in the set.
-    pub(crate) fn find(&self, key: &[u8]) -> Option<u64> {
+    fn find_hashed(&self, h: u64, key: &[u8]) -> Option<u64> {
         self.table
-            .find(hash(key), |&off| self.get(off) == key)
-            .copied()
+            .find(h, |&u| self.get(u64::from(u) * 4) == key)
+            .map(|&u| u64::from(u) * 4)
+    }
+
+    /// The byte offset of `key`, if it is in the set.
+    pub(crate) fn find(&self, key: &[u8]) -> Option<u64> {
+        self.find_hashed(hash(key), key)
     }
 
     /// Keys held.
     pub(crate) fn len(&self) -> usize {
         self.table.len()
+    }
+
+    /// True when a key could not be stored (the run must not be trusted).
+    pub(crate) fn overflowed(&self) -> bool {
+        self.overflow
     }
 }
 

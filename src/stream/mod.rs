@@ -140,6 +140,9 @@ fn stream(
         Ok(())
     })?;
     let as_of = limit.or(last_at).ok_or("no events and no as-of")?;
+    if engine.overflowed() {
+        return Err("more than 16 GiB of instance keys".into());
+    }
     let store = engine.finish(model, as_of, log_id);
     Ok(Streamed {
         log: Log {

@@ -19,7 +19,7 @@ use crate::model::Model;
 use crate::source::{LogId, LogRef};
 
 /// Bytes per chunk.
-const CHUNK: usize = 4 << 20;
+const CHUNK: usize = 2 << 20;
 
 /// One chunk's lines, read and typed.
 #[derive(Default)]
