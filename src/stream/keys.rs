@@ -137,15 +137,22 @@ pub(crate) fn single_str(b: &[u8]) -> Option<&[u8]> {
     (rest.len() == len).then_some(rest)
 }
 
-/// An exact set of encoded keys, stored back to back in one arena.
+/// Bytes per arena chunk.
+const ARENA_CHUNK: usize = 16 << 20;
+
+/// An exact set of encoded keys, stored back to back in an arena of fixed
+/// chunks: growing it never copies (a doubling `Vec` of 160 MB would hold
+/// both copies for a moment).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct KeySet {
-    /// Each key: its length (LEB128) then its bytes, from a 4-byte boundary.
-    arena: Vec<u8>,
-    /// Offsets into `arena`, in 4-byte units: 5 bytes a slot, so the table
-    /// of 10^7 keys is ~84 MB.
+    /// Each key: its length (LEB128) then its bytes; a key never spans two
+    /// chunks.
+    arena: Vec<Vec<u8>>,
+    /// Byte offsets into the arena (chunk · [`ARENA_CHUNK`] + position):
+    /// 5 bytes a slot, so the table of 10^7 keys is ~84 MB.
     table: HashTable<u32>,
-    /// Set when the arena outgrew what a `u32` of units addresses (16 GiB).
+    /// Set when the arena outgrew what a `u32` addresses (4 GiB), or a key
+    /// was longer than a chunk.
     overflow: bool,
 }
 
@@ -155,9 +162,13 @@ fn hash(key: &[u8]) -> u64 {
     h.finish()
 }
 
-/// The key at a byte offset of an arena.
-fn key_at(arena: &[u8], off: u64) -> &[u8] {
-    let Some(rest) = usize::try_from(off).ok().and_then(|o| arena.get(o..)) else {
+/// The key at an offset of an arena.
+fn key_at(arena: &[Vec<u8>], off: u32) -> &[u8] {
+    let off = off as usize;
+    let Some(chunk) = arena.get(off / ARENA_CHUNK) else {
+        return &[];
+    };
+    let Some(rest) = chunk.get(off % ARENA_CHUNK..) else {
         return &[];
     };
     get_len(rest)
@@ -166,40 +177,55 @@ fn key_at(arena: &[u8], off: u64) -> &[u8] {
 }
 
 impl KeySet {
-    /// The key stored at byte offset `off`.
+    /// The key stored at offset `off`.
     pub(crate) fn get(&self, off: u64) -> &[u8] {
-        key_at(&self.arena, off)
+        u32::try_from(off).map_or(&[], |o| key_at(&self.arena, o))
     }
 
-    /// Inserts `key`; returns its byte offset, and whether it was new.
+    /// Inserts `key`; returns its offset, and whether it was new.
     pub(crate) fn insert(&mut self, key: &[u8]) -> (u64, bool) {
         let h = hash(key);
         if let Some(off) = self.find_hashed(h, key) {
             return (off, false);
         }
-        while self.arena.len() % 4 != 0 {
-            self.arena.push(0);
-        }
-        let off = self.arena.len() as u64;
-        let Ok(unit) = u32::try_from(off / 4) else {
+        let mut head = Vec::with_capacity(10);
+        put_len(&mut head, key.len());
+        let need = head.len() + key.len();
+        if need > ARENA_CHUNK {
             self.overflow = true;
-            return (off, true);
+            return (u64::MAX, true);
+        }
+        if self
+            .arena
+            .last()
+            .is_none_or(|c| c.len() + need > ARENA_CHUNK)
+        {
+            // Grows by doubling up to the chunk size (small runs stay small).
+            self.arena.push(Vec::with_capacity(4096));
+        }
+        let chunks = self.arena.len() - 1;
+        let Some(chunk) = self.arena.last_mut() else {
+            return (u64::MAX, true);
         };
-        put_len(&mut self.arena, key.len());
-        self.arena.extend_from_slice(key);
+        let Ok(off) = u32::try_from(chunks * ARENA_CHUNK + chunk.len()) else {
+            self.overflow = true;
+            return (u64::MAX, true);
+        };
+        chunk.extend_from_slice(&head);
+        chunk.extend_from_slice(key);
         let arena = &self.arena;
         self.table
-            .insert_unique(h, unit, |&u| hash(key_at(arena, u64::from(u) * 4)));
-        (off, true)
+            .insert_unique(h, off, |&o| hash(key_at(arena, o)));
+        (u64::from(off), true)
     }
 
     fn find_hashed(&self, h: u64, key: &[u8]) -> Option<u64> {
         self.table
-            .find(h, |&u| self.get(u64::from(u) * 4) == key)
-            .map(|&u| u64::from(u) * 4)
+            .find(h, |&o| key_at(&self.arena, o) == key)
+            .map(|&o| u64::from(o))
     }
 
-    /// The byte offset of `key`, if it is in the set.
+    /// The offset of `key`, if it is in the set.
     pub(crate) fn find(&self, key: &[u8]) -> Option<u64> {
         self.find_hashed(hash(key), key)
     }
