@@ -77,27 +77,45 @@ const BLOCK: usize = 2048;
 fn write_rows(run: &Checked, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     use std::collections::BTreeMap;
     use std::sync::{Mutex, mpsc};
+    /// Rows to format: listed already, or a block of the streamed store
+    /// that the worker builds itself.
+    enum Block<'r> {
+        Rows(Vec<super::Row<'r>>),
+        Stored(usize, std::ops::Range<usize>),
+    }
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, 8);
     let mut empty = true;
-    let (tx_rows, rx_rows) = mpsc::sync_channel::<(usize, Vec<super::Row<'_>>)>(workers * 2);
+    let (tx_rows, rx_rows) = mpsc::sync_channel::<(usize, Block<'_>)>(workers * 2);
     let rx_rows = Mutex::new(rx_rows);
+    // Written buffers go back to the workers: no fresh pages per block.
+    let (tx_free, rx_free) = mpsc::channel::<Vec<u8>>();
+    let rx_free = Mutex::new(rx_free);
     let result = std::thread::scope(|s| -> std::io::Result<()> {
         let (tx_out, rx_out) = mpsc::sync_channel::<(usize, Vec<u8>)>(workers * 2);
         s.spawn(move || {
-            let mut rows = sorted_commitments(run);
             let mut seq = 0;
+            if let Some(store) = &run.eval.streamed {
+                for (ci, range) in store.blocks(&run.model, BLOCK) {
+                    if tx_rows.send((seq, Block::Stored(ci, range))).is_err() {
+                        break;
+                    }
+                    seq += 1;
+                }
+                return;
+            }
+            let mut rows = sorted_commitments(run);
             loop {
                 let block: Vec<super::Row<'_>> = rows.by_ref().take(BLOCK).collect();
-                if block.is_empty() || tx_rows.send((seq, block)).is_err() {
+                if block.is_empty() || tx_rows.send((seq, Block::Rows(block))).is_err() {
                     break;
                 }
                 seq += 1;
             }
         });
         for _ in 0..workers {
-            let (rx_rows, tx_out) = (&rx_rows, tx_out.clone());
+            let (rx_rows, rx_free, tx_out) = (&rx_rows, &rx_free, tx_out.clone());
             s.spawn(move || {
                 loop {
                     let next = match rx_rows.lock() {
@@ -105,11 +123,23 @@ fn write_rows(run: &Checked, w: &mut dyn std::io::Write) -> std::io::Result<()> 
                         Err(_) => break,
                     };
                     let Ok((seq, block)) = next else { break };
-                    let mut buf = Vec::with_capacity(block.len() * 1024);
+                    let block = match block {
+                        Block::Rows(rows) => rows,
+                        Block::Stored(ci, range) => match &run.eval.streamed {
+                            Some(store) => store.block(&run.model, (ci, range)),
+                            None => Vec::new(),
+                        },
+                    };
+                    let mut buf = rx_free
+                        .lock()
+                        .ok()
+                        .and_then(|rx| rx.try_recv().ok())
+                        .unwrap_or_default();
+                    buf.clear();
                     // Rows come grouped by commitment: its rule's place is
                     // worked out once per block.
                     let mut rule: Option<(&Commitment, String)> = None;
-                    for (k, (c, i)) in block.iter().enumerate() {
+                    for (c, i) in &block {
                         if !rule
                             .as_ref()
                             .is_some_and(|(prev, _)| std::ptr::eq(*prev, *c))
@@ -117,7 +147,9 @@ fn write_rows(run: &Checked, w: &mut dyn std::io::Write) -> std::io::Result<()> 
                             rule = Some((c, run.sources.location(c.span)));
                         }
                         let place = rule.as_ref().map_or("", |(_, place)| place.as_str());
-                        let first = seq == 0 && k == 0;
+                        // The first row of the list has no comma; a block
+                        // may be empty only if the store is inconsistent.
+                        let first = seq == 0 && buf.is_empty();
                         buf.extend_from_slice(if first { b"\n    " } else { b",\n    " });
                         write_commitment(&mut buf, run, (c, place), i, 2);
                     }
@@ -135,19 +167,14 @@ fn write_rows(run: &Checked, w: &mut dyn std::io::Write) -> std::io::Result<()> 
             pending.insert(seq, buf);
             while let Some(buf) = pending.remove(&want) {
                 want += 1;
-                if failed.is_some() {
-                    continue;
-                }
-                if empty {
+                if failed.is_none() && !buf.is_empty() {
+                    let start: &[u8] = if empty { b"[" } else { b"" };
                     empty = false;
-                    if let Err(e) = w.write_all(b"[") {
+                    if let Err(e) = w.write_all(start).and_then(|()| w.write_all(&buf)) {
                         failed = Some(e);
-                        continue;
                     }
                 }
-                if let Err(e) = w.write_all(&buf) {
-                    failed = Some(e);
-                }
+                let _ = tx_free.send(buf);
             }
         }
         match failed {

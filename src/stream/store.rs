@@ -144,6 +144,46 @@ impl Store {
         }
     }
 
+    /// The kept instances in report order cut into runs of at most `size`
+    /// rows, each built only when [`Store::block`] is called (on another
+    /// thread, for the JSON report): `(commitment, positions)`.
+    pub fn blocks<'r>(
+        &'r self,
+        model: &'r Model,
+        size: usize,
+    ) -> impl Iterator<Item = (usize, std::ops::Range<usize>)> + 'r {
+        let size = size.max(1);
+        let mut by_id: Vec<usize> = (0..model.commitments.len()).collect();
+        by_id.sort_by(|a, b| {
+            let id = |i: &usize| model.commitments.get(*i).map(|c| c.id.as_str());
+            id(a).cmp(&id(b))
+        });
+        by_id.into_iter().flat_map(move |ci| {
+            let n = self.kept.get(ci).map_or(0, |k| k.order.len());
+            (0..n.div_ceil(size)).map(move |b| (ci, b * size..((b + 1) * size).min(n)))
+        })
+    }
+
+    /// The rows of one block of [`Store::blocks`].
+    pub fn block<'r>(
+        &'r self,
+        model: &'r Model,
+        (ci, range): (usize, std::ops::Range<usize>),
+    ) -> Vec<(&'r Commitment, Cow<'r, Instance>)> {
+        let (Some(c), Some(k)) = (model.commitments.get(ci), self.kept.get(ci)) else {
+            return Vec::new();
+        };
+        k.order
+            .get(range)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|&r| {
+                let rec = k.recs.get(r as usize)?;
+                Some((c, Cow::Owned(self.instance(c, k, rec))))
+            })
+            .collect()
+    }
+
     /// The kept instances in report order: by commitment id, then bindings.
     pub fn rows<'r>(
         &'r self,
