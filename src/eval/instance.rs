@@ -92,18 +92,7 @@ fn eval_instance(
     bindings: Vec<Value>,
 ) -> Instance {
     let as_of = ctx.as_of;
-    let mut inst = Instance {
-        bindings,
-        trigger: None,
-        from_start: false,
-        opens: None,
-        deadline: None,
-        decision: None,
-        expired: None,
-        late: None,
-        progress: None,
-        evidence: Vec::new(),
-    };
+    let mut inst = Instance::untriggered(bindings);
     let close = closing_bound(c);
     // 1. When does it come in force?
     let trigger: Option<(Moment, Option<Evidence>)> = match &c.trigger {

@@ -178,6 +178,22 @@ pub enum Item {
 }
 
 impl Instance {
+    /// An instance nothing has put in force yet.
+    pub fn untriggered(bindings: Vec<Value>) -> Instance {
+        Instance {
+            bindings,
+            trigger: None,
+            from_start: false,
+            opens: None,
+            deadline: None,
+            decision: None,
+            expired: None,
+            late: None,
+            progress: None,
+            evidence: Vec::new(),
+        }
+    }
+
     /// The status as of `t` (events at `t` included; a deadline equal to `t`
     /// has not passed).
     pub fn status_at(&self, t: Timestamp) -> Status {

@@ -209,33 +209,9 @@ impl Store {
     /// Builds the [`Instance`] the in-memory engine would have built.
     fn instance(&self, c: &Commitment, k: &Kept, rec: &Rec) -> Instance {
         let bindings = keys::decode(k.keys.get(rec.key), c.vars.len()).unwrap_or_default();
-        if rec.status == Status::Inactive {
-            return Instance {
-                bindings,
-                trigger: None,
-                from_start: false,
-                opens: None,
-                deadline: None,
-                decision: None,
-                expired: None,
-                late: None,
-                progress: None,
-                evidence: Vec::new(),
-            };
-        }
-        let Some(trigger) = rec.trigger.ev() else {
-            return Instance {
-                bindings,
-                trigger: None,
-                from_start: false,
-                opens: None,
-                deadline: None,
-                decision: None,
-                expired: None,
-                late: None,
-                progress: None,
-                evidence: Vec::new(),
-            };
+        // Inactive: never triggered (a commitment without `for each`).
+        let Some(trigger) = rec.trigger.ev().filter(|_| rec.status != Status::Inactive) else {
+            return Instance::untriggered(bindings);
         };
         let [decided, late_ev] = k
             .cites
