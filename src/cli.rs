@@ -294,6 +294,12 @@ fn check(args: CheckArgs) -> Outcome {
         Ok(p) => p,
         Err(o) => return o,
     };
+    if args.coverage && args.engine == EngineArg::Stream {
+        return input_error(
+            "`--coverage` cannot be streamed: it counts every event of every kind".into(),
+            "drop `--engine stream` (the default `auto` evaluates in memory with `--coverage`)",
+        );
+    }
     let opts = CheckOptions {
         as_of: as_of_arg(args.as_of.as_deref()),
         read: ReadOptions {

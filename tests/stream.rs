@@ -133,3 +133,36 @@ fn stream_says_why_it_cannot_stream() {
     assert!(out.is_empty());
     assert!(err.contains("cannot be streamed"), "{err}");
 }
+
+#[test]
+fn coverage_is_never_streamed() {
+    let (code, out, err) = pacta(&[
+        "check",
+        "tests/cases/check/unless_cancels/rules.pacta",
+        "--events",
+        "tests/cases/check/unless_cancels/events.jsonl",
+        "--coverage",
+        "--engine",
+        "stream",
+    ]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("`--coverage` cannot be streamed"), "{err}");
+    // By default, `--coverage` runs in memory and lists what it should.
+    let auto = pacta(&[
+        "check",
+        "tests/cases/check/unless_cancels/rules.pacta",
+        "--events",
+        "tests/cases/check/unless_cancels/events.jsonl",
+        "--coverage",
+    ]);
+    let memory = pacta(&[
+        "check",
+        "tests/cases/check/unless_cancels/rules.pacta",
+        "--events",
+        "tests/cases/check/unless_cancels/events.jsonl",
+        "--coverage",
+        "--engine",
+        "memory",
+    ]);
+    assert_eq!(auto, memory);
+}
