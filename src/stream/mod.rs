@@ -14,6 +14,8 @@
 //!  log ──read (parse, type)──▶ Event ──engine (instants, timers)──▶ Store ──▶ reports
 //! ```
 
+#[doc(hidden)]
+pub mod bench;
 mod engine;
 mod keys;
 mod plan;
