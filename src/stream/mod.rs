@@ -2,7 +2,7 @@
 //! memory proportional to the open instances plus what the report keeps,
 //! never to the number of events (design §6).
 //!
-//! It takes the rules [`plan`] accepts — every commitment an SLA-shaped
+//! It takes the rules `plan` accepts — every commitment an SLA-shaped
 //! `for each … after E must F within D [unless G]`, no claims, no params —
 //! and a single JSON Lines file. Anything else, and any log it cannot
 //! stream (a line out of time order, a claim line, a bad line), goes back
