@@ -14,6 +14,10 @@
 //!                                          report::{text, json} ◀── Evaluation
 //! ```
 //!
+//! For rules of an SLA's shape and one time-ordered JSON Lines log, [`stream`]
+//! reads, evaluates and keeps the result in one pass instead of
+//! `read_logs` + `evaluate` ([`Engine`] chooses); the reports are the same.
+//!
 //! Each phase is a module that owns one transformation; [`check`] runs the
 //! whole pipeline and the CLI ([`cli`]) renders the result.
 
