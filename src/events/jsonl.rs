@@ -48,8 +48,9 @@ macro_rules! non_objects_are_none {
 struct Line<'a> {
     /// Wanted keys and their raw values.
     wanted: Vec<(Cow<'a, str>, &'a RawValue)>,
-    /// Every top-level key, for messages.
-    keys: Vec<Cow<'a, str>>,
+    /// The whole line, to list its keys in a message (not collected for
+    /// lines that are fine).
+    text: &'a str,
 }
 
 impl<'a> Fields for Line<'a> {
@@ -67,7 +68,8 @@ impl<'a> Fields for Line<'a> {
     }
 
     fn names(&self) -> Vec<String> {
-        self.keys.iter().map(|k| k.to_string()).collect()
+        let mut de = serde_json::Deserializer::from_str(self.text);
+        Names.deserialize(&mut de).unwrap_or_default()
     }
 }
 
@@ -136,12 +138,41 @@ impl<'de> Deserialize<'de> for Key<'de> {
     }
 }
 
-/// Deserializes one line, keeping the wanted top-level keys.
-struct LineSeed<'w> {
-    wanted: &'w [String],
+/// The top-level keys of an object, for a message.
+struct Names;
+
+impl<'de> DeserializeSeed<'de> for Names {
+    type Value = Vec<String>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
 }
 
-impl<'de> DeserializeSeed<'de> for LineSeed<'_> {
+impl<'de> Visitor<'de> for Names {
+    type Value = Vec<String>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+        let mut names = Vec::new();
+        while let Some(Key(k)) = map.next_key::<Key<'de>>()? {
+            map.next_value::<IgnoredAny>()?;
+            names.push(k.into_owned());
+        }
+        Ok(names)
+    }
+}
+
+/// Deserializes one line, keeping the wanted top-level keys.
+struct LineSeed<'w, 't> {
+    wanted: &'w [String],
+    text: &'t str,
+}
+
+impl<'de> DeserializeSeed<'de> for LineSeed<'_, 'de> {
     type Value = Option<Line<'de>>;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
@@ -149,7 +180,7 @@ impl<'de> DeserializeSeed<'de> for LineSeed<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for LineSeed<'_> {
+impl<'de> Visitor<'de> for LineSeed<'_, 'de> {
     type Value = Option<Line<'de>>;
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -159,16 +190,15 @@ impl<'de> Visitor<'de> for LineSeed<'_> {
     fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
         let mut line = Line {
             wanted: Vec::new(),
-            keys: Vec::new(),
+            text: self.text,
         };
         while let Some(Key(k)) = map.next_key::<Key<'de>>()? {
             if self.wanted.iter().any(|w| *w == k) {
                 let v = map.next_value::<&'de RawValue>()?;
-                line.wanted.push((k.clone(), v));
+                line.wanted.push((k, v));
             } else {
                 map.next_value::<IgnoredAny>()?;
             }
-            line.keys.push(k);
         }
         Ok(Some(line))
     }
@@ -310,7 +340,7 @@ fn parse_line<'a>(bytes: &'a [u8], wanted: &[String]) -> Result<Option<Line<'a>>
         err
     })?;
     let mut de = serde_json::Deserializer::from_str(text);
-    let parsed = LineSeed { wanted }
+    let parsed = LineSeed { wanted, text }
         .deserialize(&mut de)
         .and_then(|v| de.end().map(|()| v));
     parsed.map_err(|e| {
