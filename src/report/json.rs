@@ -92,31 +92,12 @@ fn write_rows(run: &Checked, w: &mut dyn std::io::Write) -> std::io::Result<()> 
     // Written buffers go back to the workers: no fresh pages per block.
     let (tx_free, rx_free) = mpsc::channel::<Vec<u8>>();
     let rx_free = Mutex::new(rx_free);
-    let result = std::thread::scope(|s| -> std::io::Result<()> {
+    let parallel = std::thread::scope(|s| -> std::io::Result<bool> {
         let (tx_out, rx_out) = mpsc::sync_channel::<(usize, Vec<u8>)>(workers * 2);
-        s.spawn(move || {
-            let mut seq = 0;
-            if let Some(store) = &run.eval.streamed {
-                for (ci, range) in store.blocks(&run.model, BLOCK) {
-                    if tx_rows.send((seq, Block::Stored(ci, range))).is_err() {
-                        break;
-                    }
-                    seq += 1;
-                }
-                return;
-            }
-            let mut rows = sorted_commitments(run);
-            loop {
-                let block: Vec<super::Row<'_>> = rows.by_ref().take(BLOCK).collect();
-                if block.is_empty() || tx_rows.send((seq, Block::Rows(block))).is_err() {
-                    break;
-                }
-                seq += 1;
-            }
-        });
+        let mut spawned = 0;
         for _ in 0..workers {
             let (rx_rows, rx_free, tx_out) = (&rx_rows, &rx_free, tx_out.clone());
-            s.spawn(move || {
+            let worker = std::thread::Builder::new().spawn_scoped(s, move || {
                 loop {
                     let next = match rx_rows.lock() {
                         Ok(rx) => rx.recv(),
@@ -158,6 +139,34 @@ fn write_rows(run: &Checked, w: &mut dyn std::io::Write) -> std::io::Result<()> 
                     }
                 }
             });
+            spawned += usize::from(worker.is_ok());
+        }
+        // No thread to be had (a tight memory limit): one thread writes.
+        if spawned == 0 {
+            return Ok(false);
+        }
+        let producer = std::thread::Builder::new().spawn_scoped(s, move || {
+            let mut seq = 0;
+            if let Some(store) = &run.eval.streamed {
+                for (ci, range) in store.blocks(&run.model, BLOCK) {
+                    if tx_rows.send((seq, Block::Stored(ci, range))).is_err() {
+                        break;
+                    }
+                    seq += 1;
+                }
+                return;
+            }
+            let mut rows = sorted_commitments(run);
+            loop {
+                let block: Vec<super::Row<'_>> = rows.by_ref().take(BLOCK).collect();
+                if block.is_empty() || tx_rows.send((seq, Block::Rows(block))).is_err() {
+                    break;
+                }
+                seq += 1;
+            }
+        });
+        if producer.is_err() {
+            return Ok(false);
         }
         drop(tx_out);
         let mut pending: BTreeMap<usize, Vec<u8>> = BTreeMap::new();
@@ -179,10 +188,34 @@ fn write_rows(run: &Checked, w: &mut dyn std::io::Write) -> std::io::Result<()> 
         }
         match failed {
             Some(e) => Err(e),
-            None => Ok(()),
+            None => Ok(true),
         }
-    });
-    result?;
+    })?;
+    if !parallel {
+        return write_rows_one_thread(run, w);
+    }
+    w.write_all(if empty { b"[]" } else { b"\n  ]" })
+}
+
+/// [`write_rows`] on the calling thread alone: the same bytes.
+fn write_rows_one_thread(run: &Checked, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut buf = Vec::new();
+    let mut rule: Option<(&Commitment, String)> = None;
+    let mut empty = true;
+    for (c, i) in sorted_commitments(run) {
+        if !rule
+            .as_ref()
+            .is_some_and(|(prev, _)| std::ptr::eq(*prev, c))
+        {
+            rule = Some((c, run.sources.location(c.span)));
+        }
+        let place = rule.as_ref().map_or("", |(_, place)| place.as_str());
+        buf.clear();
+        buf.extend_from_slice(if empty { b"[\n    " } else { b",\n    " });
+        empty = false;
+        write_commitment(&mut buf, run, (c, place), &i, 2);
+        w.write_all(&buf)?;
+    }
     w.write_all(if empty { b"[]" } else { b"\n  ]" })
 }
 
@@ -761,6 +794,30 @@ mod tests {
         assert_eq!(
             String::from_utf8(out).ok(),
             serde_json::to_string_pretty(&v).ok()
+        );
+    }
+}
+
+#[cfg(test)]
+mod one_thread_tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, reason = "test code")]
+
+    #[test]
+    fn one_thread_writes_the_bytes_of_many() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/order_sla");
+        let run = crate::check(
+            &[dir.join("rules.pacta")],
+            &[crate::events::Input::Path(dir.join("events.jsonl"))],
+            &crate::CheckOptions::default(),
+        )
+        .expect("the example checks");
+        let (mut many, mut one) = (Vec::new(), Vec::new());
+        super::write_rows(&run, &mut many).unwrap();
+        super::write_rows_one_thread(&run, &mut one).unwrap();
+        assert!(many.len() > 100);
+        assert_eq!(
+            String::from_utf8(many).unwrap(),
+            String::from_utf8(one).unwrap()
         );
     }
 }

@@ -164,10 +164,11 @@ pub(crate) fn read(
     let stop = AtomicBool::new(false);
     let (tx, rx) = mpsc::sync_channel::<Batch>(threads * 2);
     std::thread::scope(|s| {
+        let mut spawned = 0;
         for _ in 0..threads.max(1) {
             let tx = tx.clone();
             let (chunks, stop) = (&chunks, &stop);
-            s.spawn(move || {
+            let worker = std::thread::Builder::new().spawn_scoped(s, move || {
                 while !stop.load(Ordering::Relaxed) {
                     let next = match chunks.lock() {
                         Ok(mut c) => {
@@ -194,8 +195,14 @@ pub(crate) fn read(
                     }
                 }
             });
+            spawned += usize::from(worker.is_ok());
         }
         drop(tx);
+        // No thread to be had (a tight memory limit): the in-memory engine
+        // reads on this thread instead.
+        if spawned == 0 {
+            return Err("no reader thread could be started".into());
+        }
         let mut pending: BTreeMap<u64, Batch> = BTreeMap::new();
         let mut want: u64 = 0;
         let mut result = Ok(());
