@@ -102,9 +102,21 @@ pub fn parse_rules(data: &[u8], _scratch: &Path) {
     }
 }
 
-/// Bytes as a JSON Lines log, read against [`LOG_RULES`].
+/// SLA-shaped rules the streaming engine takes (`src/stream/plan.rs`).
+pub const STREAM_RULES: &str = r#"timezone "Europe/Istanbul"
+party shop
+event paid(order: id, amount: number, meta.src: text)
+event shipped(order: id)
+event cancelled(order: id)
+commitment ship { for each order by shop after paid(order, amount >= 10) must shipped(order) within 2h unless cancelled(order) }
+commitment ack { for each order by shop after shipped(order) must paid(order) }
+"#;
+
+/// Bytes as a JSON Lines log, read against [`LOG_RULES`], then against
+/// [`STREAM_RULES`], where a streamed run must give the in-memory bytes.
 pub fn read_jsonl(data: &[u8], scratch: &Path) {
     read_log(LOG_RULES, data, "jsonl", scratch, AsOf::LastEvent, false);
+    read_log(STREAM_RULES, data, "jsonl", scratch, AsOf::LastEvent, false);
 }
 
 /// Bytes as a CSV log, read against [`LOG_RULES`].
@@ -153,6 +165,7 @@ fn read_log(rules: &str, log: &[u8], ext: &str, scratch: &Path, as_of: AsOf, ski
 
 /// One check; true when it made a report.
 fn check_and_render(rules: &str, log: &Path, as_of: &AsOf, skip: bool) -> bool {
+    let rules_text = rules;
     let loaded = match load(rules) {
         Ok(l) => l,
         Err((sources, diags)) => {
@@ -181,12 +194,35 @@ fn check_and_render(rules: &str, log: &Path, as_of: &AsOf, skip: bool) -> bool {
     match pacta::check_rules(rules, &[Input::Path(log.to_path_buf())], &opts) {
         Ok(run) => {
             render_all(&run);
+            if run.eval.streamed.is_some() {
+                same_in_memory(rules_text, log, &opts, &run);
+            }
             true
         }
         Err(Failure { sources, diags }) => {
             let _ = diags.render(&sources, Theme::Plain);
             false
         }
+    }
+}
+
+/// A streamed run must give the bytes of the in-memory engine.
+fn same_in_memory(rules: &str, log: &Path, opts: &CheckOptions, streamed: &pacta::Checked) {
+    let Ok(loaded) = load(rules) else { return };
+    let Ok(r) = pacta::loaded_to_model(loaded, &[]) else {
+        return;
+    };
+    let opts = CheckOptions {
+        engine: pacta::Engine::Memory,
+        ..opts.clone()
+    };
+    match pacta::check_rules(r, &[Input::Path(log.to_path_buf())], &opts) {
+        Ok(memory) => assert_eq!(
+            pacta::report::json::render(streamed),
+            pacta::report::json::render(&memory),
+            "the engines differ"
+        ),
+        Err(_) => panic!("streamed a log the in-memory engine refuses"),
     }
 }
 
