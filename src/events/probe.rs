@@ -1,8 +1,9 @@
-//! Lines of kinds no rule declares, recognised without a full parse: the
-//! top-level kind and time are found by a byte search, checked to occur
-//! once, at the object's top level, unescaped; the rest of the line is
-//! not read. Both engines read logs through it, so they agree on every
-//! line. A line the probe is unsure of goes to the full parse.
+//! Lines of kinds no rule declares, recognised without reading them into
+//! fields: the top-level kind and time are found by a byte search, checked
+//! to occur once, at the object's top level, unescaped; the line is then
+//! only checked to be valid JSON (nothing is built). Both engines read logs
+//! through it, so they agree on every line. A line the probe is unsure of,
+//! or that is not valid JSON, goes to the full parse (which reports it).
 
 use jiff::Timestamp;
 use memchr::memmem;
@@ -52,7 +53,9 @@ impl Probe {
             return None;
         }
         let at = value_at(line, &self.time_key)?;
-        std::str::from_utf8(line).ok()?;
+        // Still valid JSON: a broken line is an error whatever its kind
+        // (checked without building anything).
+        serde_json::from_slice::<serde::de::IgnoredAny>(line).ok()?;
         let at = crate::events::parse_time_text(at, model)?;
         Some((kind, at))
     }
