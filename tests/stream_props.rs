@@ -35,6 +35,9 @@ struct Com {
     action_lit: bool,
     /// Two variables (`k` and `m`) instead of one.
     two_vars: bool,
+    /// With one variable, the required event binds it twice (`k: k, m: k`):
+    /// both fields must hold the same value.
+    twice: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -54,15 +57,17 @@ fn com() -> impl Strategy<Value = Com> {
         prop::option::weighted(0.85, 0u8..5),
         any::<bool>(),
         prop::bool::weighted(0.2),
+        prop::bool::weighted(0.2),
     )
         .prop_map(
-            |(trigger, action, unless, within_h, action_lit, two_vars)| Com {
+            |(trigger, action, unless, within_h, action_lit, two_vars, twice)| Com {
                 trigger,
                 action,
                 unless,
                 within_h,
                 action_lit,
                 two_vars,
+                twice,
             },
         )
 }
@@ -102,9 +107,14 @@ impl Case {
             let vars = if c.two_vars { "k, m" } else { "k" };
             let bind = if c.two_vars { "k: k, m: m" } else { "k: k" };
             let lit = if c.action_lit { ", n >= 2" } else { "" };
+            let action_bind = if c.twice && !c.two_vars {
+                "k: k, m: k"
+            } else {
+                bind
+            };
             writeln!(s, "commitment c{i} {{\n    for each {vars}\n    by shop").unwrap();
             writeln!(s, "    after {}({bind})", KINDS[c.trigger]).unwrap();
-            writeln!(s, "    must {}({bind}{lit})", KINDS[c.action]).unwrap();
+            writeln!(s, "    must {}({action_bind}{lit})", KINDS[c.action]).unwrap();
             if let Some(h) = c.within_h {
                 writeln!(s, "    within {h}h").unwrap();
             }
@@ -125,7 +135,7 @@ impl Case {
                 (
                     q,
                     format!(
-                        "{{\"at\":\"{}\",\"event\":\"{}\",\"k\":\"K{k}\",\"m\":\"M{m}\",\"n\":{n}{source}}}",
+                        "{{\"at\":\"{}\",\"event\":\"{}\",\"k\":\"K{k}\",\"m\":\"K{m}\",\"n\":{n}{source}}}",
                         time(q),
                         KINDS[kind]
                     ),

@@ -25,10 +25,9 @@ use super::Keep;
 use super::keys;
 use super::plan::Simple;
 use super::store::{Cite, Ev, Kept, Rec, Store};
-use crate::eval::index::{match_literals, pattern_vars};
 use crate::eval::window;
 use crate::events::Event;
-use crate::model::{Model, Pattern, Status};
+use crate::model::{Model, Operand, Pattern, Status};
 
 /// What an event is to a commitment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,44 +37,58 @@ enum Part {
     Unless,
 }
 
-/// How to read one pattern's key from an event.
+/// How to read one pattern's key from an event: the literal constraints
+/// it must meet, then each `for each` variable's value, encoded straight
+/// from the event (as `eval::index::match_literals` reads them, without
+/// building a vector of values).
 #[derive(Clone, Debug)]
 struct KeyOf<'m> {
     pattern: &'m Pattern,
-    /// The pattern's variables in order of appearance.
-    vars: Vec<usize>,
-    /// For each `for each` variable, its position in `vars`.
-    perm: Vec<usize>,
+    /// For each `for each` variable, the fields that bind it, in order.
+    fields: Vec<Vec<usize>>,
 }
 
 impl<'m> KeyOf<'m> {
     fn new(pattern: &'m Pattern, n: usize) -> KeyOf<'m> {
-        let vars = pattern_vars(pattern);
-        let perm = (0..n)
-            .map(|v| vars.iter().position(|x| *x == v).unwrap_or(usize::MAX))
+        let fields = (0..n)
+            .map(|v| {
+                pattern
+                    .constraints
+                    .iter()
+                    .filter(|c| matches!(c.operand, Operand::Var(x) if x == v))
+                    .map(|c| c.field)
+                    .collect()
+            })
             .collect();
-        KeyOf {
-            pattern,
-            vars,
-            perm,
-        }
+        KeyOf { pattern, fields }
     }
 
     /// Encodes the event's key into `out`; false when the event does not
-    /// match the pattern's literals.
+    /// match the pattern (a literal fails, a field is missing, or a
+    /// variable bound twice takes two values).
     fn key(&self, ev: &Event, out: &mut Vec<u8>) -> bool {
-        let Some(values) = match_literals(self.pattern, ev, &self.vars) else {
-            return false;
-        };
-        out.clear();
-        let ordered: Option<Vec<_>> = self.perm.iter().map(|&p| values.get(p).cloned()).collect();
-        match ordered {
-            Some(v) => {
-                keys::encode(&v, out);
-                true
+        for c in &self.pattern.constraints {
+            let Some(v) = ev.values.get(c.field) else {
+                return false;
+            };
+            if let Operand::Lit(lit) = &c.operand {
+                if !v.compare(c.op, lit) {
+                    return false;
+                }
             }
-            None => false,
         }
+        out.clear();
+        for fields in &self.fields {
+            let mut it = fields.iter().map(|f| ev.values.get(*f));
+            let Some(Some(first)) = it.next() else {
+                return false;
+            };
+            if it.any(|v| v != Some(first)) {
+                return false;
+            }
+            keys::encode_one(first, out);
+        }
+        true
     }
 }
 

@@ -24,8 +24,16 @@ const TIME: u8 = 5;
 
 /// Appends the encoding of `values` to `out`: injective, so equal bytes
 /// mean equal keys.
+#[cfg(test)]
 pub(crate) fn encode(values: &[Value], out: &mut Vec<u8>) {
     for v in values {
+        encode_one(v, out);
+    }
+}
+
+/// Appends the encoding of one value to `out`.
+pub(crate) fn encode_one(v: &Value, out: &mut Vec<u8>) {
+    {
         match v {
             Value::Party(s) | Value::Str(s) => {
                 out.push(if matches!(v, Value::Party(_)) {
