@@ -260,15 +260,26 @@ pub type Row<'r> = (&'r Commitment, Cow<'r, Instance>);
 /// bindings), one at a time: a streamed run of millions of instances is
 /// never materialised whole.
 pub fn sorted_commitments(run: &Checked) -> Box<dyn Iterator<Item = Row<'_>> + '_> {
+    rows_with(run, |_| true)
+}
+
+/// The rows of [`sorted_commitments`] whose status as of the run's as-of
+/// `keep` accepts; a streamed run builds only those.
+pub fn rows_with<'r>(
+    run: &'r Checked,
+    keep: impl Fn(Status) -> bool + Copy + 'r,
+) -> Box<dyn Iterator<Item = Row<'r>> + 'r> {
     if let Some(store) = &run.eval.streamed {
-        return Box::new(store.rows(&run.model));
+        return Box::new(store.rows(&run.model, keep));
     }
+    let as_of = run.eval.as_of;
     let mut out: Vec<(&Commitment, &Instance)> = run
         .model
         .commitments
         .iter()
         .zip(&run.eval.commitments)
         .flat_map(|(c, insts)| insts.list.iter().map(move |i| (c, i)))
+        .filter(|(_, i)| keep(i.status_at(as_of)))
         .collect();
     out.sort_by(|a, b| {
         a.0.id

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::io;
 
-use super::{fmt_bound, fmt_time, instance_name, sorted_commitments, summary};
+use super::{fmt_bound, fmt_time, instance_name, rows_with, summary};
 use crate::Checked;
 use crate::eval::{ClaimVerdict, Evidence, Instance, Item, Verdict};
 use crate::model::{Commitment, Origin, Says, Status, Window};
@@ -134,7 +134,6 @@ pub fn render_styled(run: &Checked, colour: bool) -> String {
 /// or dispute at a time.
 pub fn write_styled(run: &Checked, colour: bool, w: &mut dyn io::Write) -> io::Result<()> {
     let mut out = String::new();
-    let as_of = run.eval.as_of;
     write_header(&mut out, run);
     let s = summary(run);
     for status in Status::ALL {
@@ -144,7 +143,7 @@ pub fn write_styled(run: &Checked, colour: bool, w: &mut dyn io::Write) -> io::R
         }
         let heading = format!("{} ({n})", status.name().to_uppercase());
         let _ = writeln!(out, "\n{}", paint(&heading, status_style(status), colour));
-        for (c, i) in sorted_commitments(run).filter(|(_, i)| i.status_at(as_of) == status) {
+        for (c, i) in rows_with(run, move |st| st == status) {
             render_instance(&mut out, run, c, &i, status);
             flush(&mut out, w)?;
         }
@@ -462,7 +461,7 @@ pub fn write_summary(
     // The count heads the list, so it comes from the counts, not from the
     // lines (which are streamed after it). Each status once, however often
     // `--fail-on` names it.
-    // INVARIANT: `summary` counts exactly the rows `sorted_commitments`
+    // INVARIANT: `summary` counts exactly the rows `rows_with`
     // yields (the text report's headings rely on it too).
     let failing_instances: u64 = Status::ALL
         .iter()
@@ -483,16 +482,15 @@ pub fn write_summary(
     let _ = writeln!(out, "failing ({failing}):");
     flush(&mut out, w)?;
     if failing_instances > 0 {
-        for (c, i) in sorted_commitments(run) {
+        let failing = &fail_on.statuses;
+        for (c, i) in rows_with(run, |st| failing.contains(&st)) {
             let st = i.status_at(as_of);
-            if fail_on.statuses.contains(&st) {
-                let when = i
-                    .deadline
-                    .map(|d| format!(" (deadline {})", fmt_time(d.at, zone)))
-                    .unwrap_or_default();
-                let _ = writeln!(out, "  {} {st}{when}", instance_name(c, &i.bindings));
-                flush(&mut out, w)?;
-            }
+            let when = i
+                .deadline
+                .map(|d| format!(" (deadline {})", fmt_time(d.at, zone)))
+                .unwrap_or_default();
+            let _ = writeln!(out, "  {} {st}{when}", instance_name(c, &i.bindings));
+            flush(&mut out, w)?;
         }
     }
     for v in &run.eval.claims {

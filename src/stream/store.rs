@@ -153,12 +153,7 @@ impl Store {
         size: usize,
     ) -> impl Iterator<Item = (usize, std::ops::Range<usize>)> + 'r {
         let size = size.max(1);
-        let mut by_id: Vec<usize> = (0..model.commitments.len()).collect();
-        by_id.sort_by(|a, b| {
-            let id = |i: &usize| model.commitments.get(*i).map(|c| c.id.as_str());
-            id(a).cmp(&id(b))
-        });
-        by_id.into_iter().flat_map(move |ci| {
+        by_id(model).into_iter().flat_map(move |ci| {
             let n = self.kept.get(ci).map_or(0, |k| k.order.len());
             (0..n.div_ceil(size)).map(move |b| (ci, b * size..((b + 1) * size).min(n)))
         })
@@ -184,23 +179,21 @@ impl Store {
             .collect()
     }
 
-    /// The kept instances in report order: by commitment id, then bindings.
+    /// The kept instances whose status `keep` accepts, in report order: by
+    /// commitment id, then bindings.
     pub fn rows<'r>(
         &'r self,
         model: &'r Model,
+        keep: impl Fn(Status) -> bool + Copy + 'r,
     ) -> impl Iterator<Item = (&'r Commitment, Cow<'r, Instance>)> + 'r {
-        let mut by_id: Vec<usize> = (0..model.commitments.len()).collect();
-        by_id.sort_by(|a, b| {
-            let id = |i: &usize| model.commitments.get(*i).map(|c| c.id.as_str());
-            id(a).cmp(&id(b))
-        });
-        by_id.into_iter().flat_map(move |ci| {
+        by_id(model).into_iter().flat_map(move |ci| {
             let c = model.commitments.get(ci);
             let k = self.kept.get(ci);
             let order = k.map_or(&[][..], |k| k.order.as_slice());
             order.iter().filter_map(move |&r| {
                 let (c, k) = (c?, k?);
-                let rec = k.recs.get(r as usize)?;
+                // Filtered on the record: only the rows asked for are built.
+                let rec = k.recs.get(r as usize).filter(|rec| keep(rec.status))?;
                 Some((c, Cow::Owned(self.instance(c, k, rec))))
             })
         })
@@ -285,6 +278,16 @@ impl Store {
             },
         }
     }
+}
+
+/// Commitment indices in report order (by id).
+fn by_id(model: &Model) -> Vec<usize> {
+    let mut by_id: Vec<usize> = (0..model.commitments.len()).collect();
+    by_id.sort_by(|a, b| {
+        let id = |i: &usize| model.commitments.get(*i).map(|c| c.id.as_str());
+        id(a).cmp(&id(b))
+    });
+    by_id
 }
 
 /// A sort prefix that orders as the keys do: the first 16 bytes of a
