@@ -18,18 +18,24 @@ pub fn render(run: &Checked) -> String {
 /// Renders the JSON report, with a `coverage` object when asked.
 pub fn render_with(run: &Checked, with_coverage: bool) -> String {
     let mut v = to_value(run);
-    if with_coverage {
-        let cov = super::coverage(run);
-        if let Some(o) = v.as_object_mut() {
-            o.insert(
-                "coverage".into(),
-                json!({"untriggered": cov.untriggered, "unread_kinds": cov.unread_kinds}),
-            );
-        }
-    }
+    add_coverage(&mut v, run, with_coverage);
     let mut s = serde_json::to_string_pretty(&v).unwrap_or_else(|_| "{}".into());
     s.push('\n');
     s
+}
+
+/// Adds the `coverage` object to the report's top level, when asked.
+fn add_coverage(top: &mut J, run: &Checked, with_coverage: bool) {
+    if !with_coverage {
+        return;
+    }
+    let cov = super::coverage(run);
+    if let Some(o) = top.as_object_mut() {
+        o.insert(
+            "coverage".into(),
+            json!({"untriggered": cov.untriggered, "unread_kinds": cov.unread_kinds}),
+        );
+    }
 }
 
 /// Writes the JSON report to `w`, one commitment instance at a time, so a
@@ -41,15 +47,7 @@ pub fn write_json(
     w: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
     let mut top = to_value_with(run, false);
-    if with_coverage {
-        let cov = super::coverage(run);
-        if let Some(o) = top.as_object_mut() {
-            o.insert(
-                "coverage".into(),
-                json!({"untriggered": cov.untriggered, "unread_kinds": cov.unread_kinds}),
-            );
-        }
-    }
+    add_coverage(&mut top, run, with_coverage);
     let Some(obj) = top.as_object() else {
         return w.write_all(b"{}\n");
     };
@@ -117,23 +115,7 @@ fn write_rows(run: &Checked, w: &mut dyn std::io::Write) -> std::io::Result<()> 
                         .and_then(|rx| rx.try_recv().ok())
                         .unwrap_or_default();
                     buf.clear();
-                    // Rows come grouped by commitment: its rule's place is
-                    // worked out once per block.
-                    let mut rule: Option<(&Commitment, String)> = None;
-                    for (c, i) in &block {
-                        if !rule
-                            .as_ref()
-                            .is_some_and(|(prev, _)| std::ptr::eq(*prev, *c))
-                        {
-                            rule = Some((c, run.sources.location(c.span)));
-                        }
-                        let place = rule.as_ref().map_or("", |(_, place)| place.as_str());
-                        // The first row of the list has no comma; a block
-                        // may be empty only if the store is inconsistent.
-                        let first = seq == 0 && buf.is_empty();
-                        buf.extend_from_slice(if first { b"\n    " } else { b",\n    " });
-                        write_commitment(&mut buf, run, (c, place), i, 2);
-                    }
+                    format_rows(run, &block, seq == 0, &mut buf);
                     if tx_out.send((seq, buf)).is_err() {
                         break;
                     }
@@ -199,24 +181,39 @@ fn write_rows(run: &Checked, w: &mut dyn std::io::Write) -> std::io::Result<()> 
 
 /// [`write_rows`] on the calling thread alone: the same bytes.
 fn write_rows_one_thread(run: &Checked, w: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let mut buf = Vec::new();
+    let mut rows = sorted_commitments(run);
+    let (mut buf, mut empty) = (Vec::new(), true);
+    loop {
+        let block: Vec<super::Row<'_>> = rows.by_ref().take(BLOCK).collect();
+        if block.is_empty() {
+            break;
+        }
+        buf.clear();
+        format_rows(run, &block, empty, &mut buf);
+        w.write_all(if empty { b"[" } else { b"" })?;
+        w.write_all(&buf)?;
+        empty = false;
+    }
+    w.write_all(if empty { b"[]" } else { b"\n  ]" })
+}
+
+/// Appends a block of rows to `buf`, each after its separator (none before
+/// the first row of the list).
+fn format_rows(run: &Checked, block: &[super::Row<'_>], first_block: bool, buf: &mut Vec<u8>) {
+    // Rows come grouped by commitment: its rule's place is worked out once.
     let mut rule: Option<(&Commitment, String)> = None;
-    let mut empty = true;
-    for (c, i) in sorted_commitments(run) {
+    for (k, (c, i)) in block.iter().enumerate() {
         if !rule
             .as_ref()
-            .is_some_and(|(prev, _)| std::ptr::eq(*prev, c))
+            .is_some_and(|(prev, _)| std::ptr::eq(*prev, *c))
         {
             rule = Some((c, run.sources.location(c.span)));
         }
         let place = rule.as_ref().map_or("", |(_, place)| place.as_str());
-        buf.clear();
-        buf.extend_from_slice(if empty { b"[\n    " } else { b",\n    " });
-        empty = false;
-        write_commitment(&mut buf, run, (c, place), &i, 2);
-        w.write_all(&buf)?;
+        let first = first_block && k == 0;
+        buf.extend_from_slice(if first { b"\n    " } else { b",\n    " });
+        write_commitment(buf, run, (c, place), i, 2);
     }
-    w.write_all(if empty { b"[]" } else { b"\n  ]" })
 }
 
 /// The report as a JSON value.
