@@ -18,35 +18,10 @@
     reason = "test code"
 )]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 mod common;
-use common::{pacta, rel};
-
-fn case_logs(dir: &Path) -> Vec<PathBuf> {
-    let mut logs: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            let name = p.file_name().unwrap().to_string_lossy();
-            name.starts_with("events") && (name.ends_with(".jsonl") || name.ends_with(".csv"))
-        })
-        .collect();
-    logs.sort();
-    logs
-}
-
-fn case_args(dir: &Path) -> Vec<String> {
-    match std::fs::read_to_string(dir.join("args")) {
-        Ok(s) => s
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .map(String::from)
-            .collect(),
-        Err(_) => Vec::new(),
-    }
-}
+use common::{case_args, case_logs, pacta, rel};
 
 fn check_args(dir: &Path, format: &str) -> Vec<String> {
     let mut args = vec!["check".to_string(), rel(&dir.join("rules.pacta"))];

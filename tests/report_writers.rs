@@ -14,6 +14,8 @@
     reason = "test code"
 )]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use clap::Parser as _;
@@ -43,29 +45,12 @@ fn sorted_entries(dir: &Path) -> Vec<PathBuf> {
     paths
 }
 
-/// The logs of a fixture or example folder: `events*.jsonl|csv`, sorted.
+/// The logs of a fixture or example folder, as strings.
 fn logs(dir: &Path) -> Vec<String> {
-    sorted_entries(dir)
+    common::case_logs(dir)
         .into_iter()
-        .filter(|p| {
-            let name = p.file_name().unwrap().to_string_lossy();
-            name.starts_with("events") && (name.ends_with(".jsonl") || name.ends_with(".csv"))
-        })
         .map(|p| p.to_string_lossy().into_owned())
         .collect()
-}
-
-/// The extra arguments of a fixture (its `args` file, one per line).
-fn extra_args(dir: &Path) -> Vec<String> {
-    std::fs::read_to_string(dir.join("args"))
-        .map(|s| {
-            s.lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty() && !l.starts_with('#'))
-                .map(String::from)
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// Runs `pacta check RULES --events LOG… ARGS…` in process, reading the
@@ -80,7 +65,7 @@ fn run(name: &str, rules: &Path, dir: &Path) -> Case {
         argv.push("--events".into());
         argv.push(log);
     }
-    argv.extend(extra_args(dir));
+    argv.extend(common::case_args(dir));
     let Command::Check(args) = Cli::try_parse_from(&argv).unwrap().command else {
         panic!("{name}: not a check");
     };

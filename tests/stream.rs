@@ -27,24 +27,7 @@ fn fixture(dir: &Path) -> Option<(PathBuf, Vec<PathBuf>, Vec<String>)> {
         .ok()?
         .map(|e| e.unwrap().path())
         .find(|p| p.extension().is_some_and(|e| e == "pacta"))?;
-    let mut logs: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            let n = p.file_name().unwrap().to_string_lossy();
-            n.starts_with("events") && (n.ends_with(".jsonl") || n.ends_with(".csv"))
-        })
-        .collect();
-    logs.sort();
-    let args = std::fs::read_to_string(dir.join("args"))
-        .map(|s| {
-            s.lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty() && !l.starts_with('#'))
-                .map(String::from)
-                .collect()
-        })
-        .unwrap_or_default();
+    let (logs, args) = (common::case_logs(dir), common::case_args(dir));
     Some((rules, logs, args))
 }
 

@@ -165,3 +165,31 @@ pub fn check_expectations(what: &str, text: &str, code: i32, report: &serde_json
     }
     assert!(checked > 0, "{what}: the expectations state nothing");
 }
+
+/// The logs of a fixture or example folder: `events*.jsonl|csv`, sorted.
+pub fn case_logs(dir: &Path) -> Vec<PathBuf> {
+    let mut logs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            name.starts_with("events") && (name.ends_with(".jsonl") || name.ends_with(".csv"))
+        })
+        .collect();
+    logs.sort();
+    logs
+}
+
+/// The extra arguments of a fixture (its `args` file, one per line; `#`
+/// starts a comment line).
+pub fn case_args(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string(dir.join("args"))
+        .map(|s| {
+            s.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default()
+}
