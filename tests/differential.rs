@@ -18,6 +18,7 @@
     reason = "test code"
 )]
 
+mod common;
 mod reference;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -31,7 +32,6 @@ use pacta::events::Input;
 use pacta::model::{Says, Window};
 use pacta::{AsOf, CheckOptions, Checked};
 use proptest::prelude::*;
-use proptest::test_runner::Config;
 use reference::Verdicts;
 
 // ---------------------------------------------------------------------------
@@ -1372,21 +1372,8 @@ fn past_is_kept(case: &Case, cut: u32) -> Result<(), String> {
     Ok(())
 }
 
-fn config() -> Config {
-    // `with_cases` is overridden by PROPTEST_CASES when it is set.
-    let mut c = Config::with_cases(256);
-    if let Some(n) = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-    {
-        c.cases = n;
-    }
-    c.failure_persistence = None;
-    c
-}
-
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(common::proptest_config(256))]
 
     /// pacta and the reference evaluator give the same verdicts.
     #[test]

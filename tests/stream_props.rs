@@ -15,6 +15,8 @@
     reason = "test code"
 )]
 
+mod common;
+
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -200,20 +202,8 @@ fn reports(
     ])
 }
 
-fn config() -> ProptestConfig {
-    let mut c = ProptestConfig::with_cases(64);
-    if let Some(n) = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-    {
-        c.cases = n;
-    }
-    c.failure_persistence = None;
-    c
-}
-
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(common::proptest_config(64))]
 
     #[test]
     fn streaming_gives_the_bytes_of_the_in_memory_engine(case in case()) {

@@ -193,3 +193,17 @@ pub fn case_args(dir: &Path) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// A proptest configuration: `default` cases, or `PROPTEST_CASES` when it
+/// is set; failures printed, not persisted to a file.
+pub fn proptest_config(default: u32) -> proptest::test_runner::Config {
+    let mut c = proptest::test_runner::Config::with_cases(default);
+    if let Some(n) = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+    {
+        c.cases = n;
+    }
+    c.failure_persistence = None;
+    c
+}
