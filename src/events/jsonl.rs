@@ -279,16 +279,9 @@ impl Reader<'_> {
             if line_no == 1 {
                 bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
             }
-            while let Some((last, rest)) = bytes.split_last() {
-                if matches!(last, b'\n' | b'\r') {
-                    bytes = rest;
-                } else {
-                    break;
-                }
-            }
-            if bytes.iter().all(u8::is_ascii_whitespace) {
+            let Some(bytes) = line_body(bytes) else {
                 continue;
-            }
+            };
             // A kind no rule declares: its kind and time, not a full parse.
             if let Some((kind, at)) = probe.as_ref().and_then(|p| p.ignored(bytes, self.model)) {
                 let body = value::Body::Ignored(kind.to_string());
@@ -312,6 +305,19 @@ impl Reader<'_> {
         }
         Ok(())
     }
+}
+
+/// A line without its line end (`\n`, `\r\n`); `None` for a blank line,
+/// which is not counted.
+pub(crate) fn line_body(mut line: &[u8]) -> Option<&[u8]> {
+    while let Some((last, rest)) = line.split_last() {
+        if matches!(last, b'\n' | b'\r') {
+            line = rest;
+        } else {
+            break;
+        }
+    }
+    (!line.iter().all(u8::is_ascii_whitespace)).then_some(line)
 }
 
 /// One JSON line (without its line end) typed against the model.

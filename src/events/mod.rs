@@ -11,7 +11,7 @@ mod jsonl;
 mod probe;
 mod value;
 
-pub(crate) use jsonl::{parse_record, wanted_keys};
+pub(crate) use jsonl::{line_body, parse_record, wanted_keys};
 pub(crate) use probe::Probe;
 pub(crate) use value::{Body, parse_time_text};
 

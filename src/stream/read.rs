@@ -240,17 +240,9 @@ fn parse_chunk(job: &Job<'_>, chunk: &Chunk) -> Batch {
         ..Batch::default()
     };
     for (n, raw) in (chunk.first_line..).zip(chunk.bytes.split_inclusive(|&c| c == b'\n')) {
-        let mut line = raw;
-        while let Some((last, rest)) = line.split_last() {
-            if matches!(last, b'\n' | b'\r') {
-                line = rest;
-            } else {
-                break;
-            }
-        }
-        if line.iter().all(u8::is_ascii_whitespace) {
+        let Some(line) = crate::events::line_body(raw) else {
             continue;
-        }
+        };
         let Ok(line_u32) = u32::try_from(n) else {
             b.stop = Some("more lines than a report can number".into());
             return b;
