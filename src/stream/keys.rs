@@ -294,5 +294,16 @@ mod tests {
         assert!(set.find(&p).is_none());
         assert_eq!(set.len(), 10_000);
         assert_eq!(single_str(&key("abc")), Some(&b"abc"[..]));
+        assert!(!set.overflowed());
+    }
+
+    #[test]
+    fn a_key_that_cannot_be_stored_marks_the_set() {
+        let mut set = KeySet::default();
+        set.insert(b"small");
+        let (_, new) = set.insert(&vec![7u8; ARENA_CHUNK + 1]);
+        assert!(new, "reported, not mistaken for a repeat");
+        assert!(set.overflowed(), "the run must go to the in-memory engine");
+        assert!(set.find(b"small").is_some());
     }
 }
