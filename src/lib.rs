@@ -85,7 +85,10 @@ pub enum Engine {
     /// In memory ([`eval`]): every event loaded, every rule supported.
     #[default]
     Memory,
-    /// Streamed ([`stream`]) when the rules and the log allow it, else in memory.
+    /// Streamed ([`stream`]) when the rules and the log allow it, else in
+    /// memory. A streamed run keeps its instances in
+    /// [`eval::Evaluation::streamed`] and leaves `commitments` empty: list
+    /// them with [`report::sorted_commitments`] or [`report::rows_with`].
     Auto,
     /// Streamed, or a failure saying why it cannot be.
     Stream,
