@@ -190,6 +190,7 @@ fn check_and_render(rules: &str, log: &Path, as_of: &AsOf, skip: bool) -> bool {
         // The streaming engine where it applies, the in-memory one elsewhere.
         engine: pacta::Engine::Auto,
         keep: pacta::stream::Keep::All,
+        spill_bytes: None,
     };
     match pacta::check_rules(rules, &[Input::Path(log.to_path_buf())], &opts) {
         Ok(run) => {
@@ -216,13 +217,34 @@ fn same_in_memory(rules: &str, log: &Path, opts: &CheckOptions, streamed: &pacta
         engine: pacta::Engine::Memory,
         ..opts.clone()
     };
-    match pacta::check_rules(r, &[Input::Path(log.to_path_buf())], &opts) {
-        Ok(memory) => assert_eq!(
-            pacta::report::json::render(streamed),
-            pacta::report::json::render(&memory),
-            "the engines differ"
-        ),
+    let memory = match pacta::check_rules(r, &[Input::Path(log.to_path_buf())], &opts) {
+        Ok(memory) => memory,
         Err(_) => panic!("streamed a log the in-memory engine refuses"),
+    };
+    assert_eq!(
+        pacta::report::json::render(streamed),
+        pacta::report::json::render(&memory),
+        "the engines differ"
+    );
+    // And a summary that spills after every record or two.
+    let Ok(loaded) = load(rules) else { return };
+    let Ok(r) = pacta::loaded_to_model(loaded, &[]) else {
+        return;
+    };
+    let fail_on = pacta::report::FailOn::default();
+    let opts = CheckOptions {
+        engine: pacta::Engine::Stream,
+        keep: pacta::stream::Keep::Statuses(fail_on.statuses.clone()),
+        spill_bytes: Some(64),
+        ..opts
+    };
+    match pacta::check_rules(r, &[Input::Path(log.to_path_buf())], &opts) {
+        Ok(spilled) => assert_eq!(
+            pacta::report::text::render_summary(&spilled, &fail_on),
+            pacta::report::text::render_summary(&memory, &fail_on),
+            "the spilling summary differs"
+        ),
+        Err(_) => panic!("a spilling summary refused what streamed"),
     }
 }
 

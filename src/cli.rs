@@ -321,6 +321,10 @@ fn check(args: CheckArgs) -> Outcome {
             Format::Summary => crate::stream::Keep::Statuses(fail_on.statuses.clone()),
             _ => crate::stream::Keep::All,
         },
+        // A test hook: tiny runs spill and forget keys on small logs.
+        spill_bytes: std::env::var("PACTA_SPILL_BYTES")
+            .ok()
+            .and_then(|v| v.parse().ok()),
     };
     let logs: Vec<Input> = args.events.iter().map(|p| Input::from_arg(p)).collect();
     let bar = progress_bar(&args.events);

@@ -77,6 +77,11 @@ pub struct CheckOptions {
     pub engine: Engine,
     /// What a streamed run keeps of its decided instances.
     pub keep: stream::Keep,
+    /// Bytes of a streamed summary run's records buffered before they are
+    /// sorted and spilled (`None`: 8 MiB). The CLI takes it from
+    /// `PACTA_SPILL_BYTES`, which the tests set tiny.
+    #[doc(hidden)]
+    pub spill_bytes: Option<usize>,
 }
 
 /// Which evaluator a check runs.

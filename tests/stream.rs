@@ -102,6 +102,56 @@ fn auto_gives_the_bytes_of_the_in_memory_engine() {
     }
 }
 
+/// A streamed summary spills its decided instances to sorted runs and
+/// forgets decided keys; with `PACTA_SPILL_BYTES=64` it does both after
+/// almost every record, and every fixture's summary, under several
+/// `--fail-on` lists, must still be the in-memory engine's.
+#[test]
+fn a_spilling_summary_gives_the_bytes_of_the_in_memory_engine() {
+    let mut all = dirs("tests/cases/check");
+    all.extend(dirs("examples"));
+    let mut compared = 0;
+    for dir in &all {
+        let Some((_, _, extra)) = fixture(dir) else {
+            continue;
+        };
+        let lists: &[&str] = if extra.iter().any(|a| a.starts_with("--fail-on")) {
+            &[""]
+        } else {
+            &[
+                "",
+                "cancelled",
+                "violated,pending,inactive,fulfilled,cancelled",
+            ]
+        };
+        for list in lists {
+            let run = |engine: &str, env: &[(&str, &str)]| {
+                let (rules, logs, extra) = fixture(dir).unwrap();
+                let mut args = vec!["check".to_string(), rel(&rules)];
+                for l in logs {
+                    args.extend(["--events".into(), rel(&l)]);
+                }
+                args.extend(extra);
+                if !list.is_empty() {
+                    args.push(format!("--fail-on={list}"));
+                }
+                args.extend(["--format", "summary", "--engine", engine].map(String::from));
+                common::pacta_env(&args, env)
+            };
+            let memory = run("memory", &[]);
+            let spilled = run("auto", &[("PACTA_SPILL_BYTES", "64")]);
+            assert_eq!(
+                memory,
+                spilled,
+                "{} --fail-on={list}: the spilling summary differs",
+                rel(dir)
+            );
+            compared += usize::from(run("stream", &[("PACTA_SPILL_BYTES", "64")]).0 != 2);
+        }
+    }
+    assert!(compared >= 30, "only {compared} spilled runs compared");
+}
+
 #[test]
 fn stream_says_why_it_cannot_stream() {
     let (code, out, err) = pacta(&[

@@ -32,11 +32,12 @@ fn many_chunks_give_the_in_memory_bytes() {
     let (_, expected) = gen_orders::generate(30_000, 7, Some(as_of_secs), &mut text).unwrap();
     assert!(text.len() > 9 << 20, "the log must span several chunks");
     std::fs::write(&log, &text).unwrap();
-    let run = |engine: Engine, keep: Keep| {
+    let run_with = |engine: Engine, keep: Keep, spill_bytes: Option<usize>| {
         let opts = CheckOptions {
             as_of: AsOf::At(AS_OF.into()),
             engine,
             keep,
+            spill_bytes,
             ..CheckOptions::default()
         };
         let r = pacta::rules_to_model(&["rules/order_sla_bench.pacta".into()], &[]).unwrap();
@@ -44,6 +45,7 @@ fn many_chunks_give_the_in_memory_bytes() {
         assert_eq!(run.eval.streamed.is_some(), engine == Engine::Stream);
         run
     };
+    let run = |engine: Engine, keep: Keep| run_with(engine, keep, None);
     let memory = run(Engine::Memory, Keep::All);
     let stream = run(Engine::Stream, Keep::All);
     let json = |r: &pacta::Checked| {
@@ -59,6 +61,21 @@ fn many_chunks_give_the_in_memory_bytes() {
         pacta::report::text::render_summary(&memory, &fail_on),
         pacta::report::text::render_summary(&summary, &fail_on)
     );
+    // Runs of 64 KiB: ~20 runs in a temporary file, merged, and a listing
+    // of thousands of rows read back from it.
+    let wide = pacta::report::FailOn::parse("violated,cancelled,pending").unwrap();
+    let spilled = run_with(
+        Engine::Stream,
+        Keep::Statuses(wide.statuses.clone()),
+        Some(64 << 10),
+    );
+    let store = spilled.eval.streamed.as_ref().unwrap();
+    assert!(store.spilled_to_disk(), "the runs must go to a file");
+    assert_eq!(
+        pacta::report::text::render_summary(&memory, &wide),
+        pacta::report::text::render_summary(&spilled, &wide)
+    );
+    assert_eq!(store.error(), None);
     let counts = pacta::report::summary(&stream).statuses;
     let want = [
         ("fulfilled", expected.fulfilled),

@@ -63,6 +63,7 @@ pub fn write_json(
             w.write_all(text.replace('\n', "\n  ").as_bytes())?;
         }
     }
+    super::rows_read(run)?;
     w.write_all(b"\n}\n")
 }
 
@@ -129,7 +130,8 @@ fn write_rows(run: &Checked, w: &mut dyn std::io::Write) -> std::io::Result<()> 
         }
         let producer = std::thread::Builder::new().spawn_scoped(s, move || {
             let mut seq = 0;
-            if let Some(store) = &run.eval.streamed {
+            // A spilled store is read back in order, as rows.
+            if let Some(store) = run.eval.streamed.as_ref().filter(|s| !s.is_spilled()) {
                 for (ci, range) in store.blocks(&run.model, BLOCK) {
                     if tx_rows.send((seq, Block::Stored(ci, range))).is_err() {
                         break;

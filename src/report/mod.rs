@@ -263,6 +263,16 @@ pub fn sorted_commitments(run: &Checked) -> Box<dyn Iterator<Item = Row<'_>> + '
     rows_with(run, |_| true)
 }
 
+/// Fails when the rows of a streamed run could not all be read back (a
+/// summary run's instances spilled to a temporary file): the report just
+/// written is then not whole, and the run must fail.
+pub(crate) fn rows_read(run: &Checked) -> std::io::Result<()> {
+    match run.eval.streamed.as_ref().and_then(|s| s.error()) {
+        Some(e) => Err(std::io::Error::other(e.to_string())),
+        None => Ok(()),
+    }
+}
+
 /// The rows of [`sorted_commitments`] whose status as of the run's as-of
 /// `keep` accepts; a streamed run builds only those.
 pub fn rows_with<'r>(

@@ -148,6 +148,7 @@ pub fn write_styled(run: &Checked, colour: bool, w: &mut dyn io::Write) -> io::R
             flush(&mut out, w)?;
         }
     }
+    super::rows_read(run)?;
     if !run.eval.claims.is_empty() {
         let _ = writeln!(out, "\nCLAIMS ({})", run.eval.claims.len());
         for v in &run.eval.claims {
@@ -493,6 +494,7 @@ pub fn write_summary(
             flush(&mut out, w)?;
         }
     }
+    super::rows_read(run)?;
     for v in &run.eval.claims {
         if fail_on.verdicts.contains(&v.verdict) {
             let _ = writeln!(out, "  claim {} {}", v.claim.id, v.verdict.name());

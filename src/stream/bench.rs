@@ -25,7 +25,7 @@ pub struct Decided {
 /// The kinds the streaming engine reads, by kind index, or why `model`
 /// cannot be streamed.
 pub fn reads(model: &Model) -> Result<Vec<bool>, String> {
-    let e = engine::Engine::new(model, plan::plan(model)?, Keep::All);
+    let e = engine::Engine::new(model, plan::plan(model)?, Keep::All, None);
     Ok((0..model.kinds.len()).map(|k| e.reads(k)).collect())
 }
 
@@ -48,11 +48,16 @@ pub fn engine_only(
     if !ordered || events.last().is_some_and(|e| e.at > as_of) {
         return Err("the events are out of time order or after the as-of".into());
     }
-    let mut engine = engine::Engine::new(model, plan::plan(model)?, keep);
+    let mut engine = engine::Engine::new(
+        model,
+        plan::plan(model)?,
+        keep,
+        Some(super::spill::Limits::new(None)),
+    );
     for ev in events {
         engine.push(ev);
     }
-    let store = engine.finish(model, as_of, LogId(0));
+    let store = engine.finish(model, as_of, LogId(0))?;
     let violated = store
         .counts()
         .find(|(s, _)| *s == crate::model::Status::Violated)

@@ -24,6 +24,7 @@ use rustc_hash::FxHashMap as HashMap;
 use super::Keep;
 use super::keys;
 use super::plan::Simple;
+use super::spill::{Limits, Spill};
 use super::store::{Cite, Ev, Kept, Rec, Store};
 use crate::eval::window;
 use crate::events::Event;
@@ -114,6 +115,8 @@ struct State {
     /// Violated instances whose late event is still to come: key offset →
     /// index in `kept.recs`.
     late_watch: HashMap<u64, usize>,
+    /// Whether any trigger put an instance in force.
+    triggered: bool,
 }
 
 /// The streaming evaluator.
@@ -130,6 +133,14 @@ pub(crate) struct Engine<'m> {
     /// The events of the current instant.
     instant: Vec<Event>,
     scratch: Vec<u8>,
+    /// A summary run's records, spilled instead of kept: then each key set
+    /// holds only the open keys and those decided since it was last
+    /// compacted, and [`spill`](super::spill) makes the result exact.
+    spill: Option<Spill>,
+    /// Each commitment's position in report order (by id).
+    ranks: Vec<u32>,
+    /// A key set overflowed (before it was compacted).
+    overflow: bool,
 }
 
 fn status_slot(s: Status) -> usize {
@@ -137,7 +148,14 @@ fn status_slot(s: Status) -> usize {
 }
 
 impl<'m> Engine<'m> {
-    pub(crate) fn new(model: &'m Model, plan: Vec<Simple<'m>>, keep: Keep) -> Engine<'m> {
+    /// An engine that keeps what `keep` asks for; with `spill`, a summary
+    /// run's records are spilled within those limits.
+    pub(crate) fn new(
+        model: &'m Model,
+        plan: Vec<Simple<'m>>,
+        keep: Keep,
+        spill: Option<Limits>,
+    ) -> Engine<'m> {
         let mut by_kind: Vec<Vec<(usize, Part)>> = vec![Vec::new(); model.kinds.len()];
         let mut keys = Vec::new();
         for (i, s) in plan.iter().enumerate() {
@@ -160,6 +178,29 @@ impl<'m> Engine<'m> {
             }
         }
         let states = plan.iter().map(|_| State::default()).collect();
+        let by_id = super::store::by_id(model);
+        let ranks: Vec<u32> = plan
+            .iter()
+            .map(|s| {
+                let r = by_id.iter().position(|&ci| ci == s.idx).unwrap_or(0);
+                u32::try_from(r).unwrap_or(u32::MAX)
+            })
+            .collect();
+        let spill = match (&keep, spill) {
+            (Keep::Statuses(statuses), Some(limits)) => {
+                let vars = by_id
+                    .iter()
+                    .map(|&ci| {
+                        model
+                            .commitments
+                            .get(ci)
+                            .map_or(0, |c| u32::try_from(c.vars.len()).unwrap_or(u32::MAX))
+                    })
+                    .collect();
+                Some(Spill::new(limits, vars, statuses.clone()))
+            }
+            _ => None,
+        };
         Engine {
             plan,
             keys,
@@ -171,12 +212,15 @@ impl<'m> Engine<'m> {
             source_ids: HashMap::default(),
             instant: Vec::new(),
             scratch: Vec::new(),
+            spill,
+            ranks,
+            overflow: false,
         }
     }
 
     /// True when a key could not be stored: the run must not be trusted.
     pub(crate) fn overflowed(&self) -> bool {
-        self.states.iter().any(|s| s.kept.keys.overflowed())
+        self.overflow || self.states.iter().any(|s| s.kept.keys.overflowed())
     }
 
     /// True when some commitment reads events of this kind.
@@ -201,7 +245,7 @@ impl<'m> Engine<'m> {
         model: &Model,
         as_of: Timestamp,
         log: crate::source::LogId,
-    ) -> Store {
+    ) -> Result<Store, String> {
         self.flush();
         self.fire(|d| d < as_of);
         for ci in 0..self.states.len() {
@@ -216,10 +260,7 @@ impl<'m> Engine<'m> {
         // Without `for each`, the one instance exists even untriggered.
         for ci in 0..self.states.len() {
             let untriggered = self.plan.get(ci).is_some_and(|s| s.c.vars.is_empty())
-                && self
-                    .states
-                    .get(ci)
-                    .is_some_and(|st| st.kept.keys.len() == 0);
+                && self.states.get(ci).is_some_and(|st| !st.triggered);
             if untriggered {
                 let Some(st) = self.states.get_mut(ci) else {
                     continue;
@@ -240,6 +281,12 @@ impl<'m> Engine<'m> {
                 self.decide(ci, o, Status::Inactive, None);
             }
         }
+        let spilled = match self.spill.take() {
+            Some(s) => Some(s.finish().map_err(|e| {
+                format!("cannot keep the decided instances in a temporary file: {e}")
+            })?),
+            None => None,
+        };
         let mut kept: Vec<Kept> = (0..model.commitments.len())
             .map(|_| Kept::default())
             .collect();
@@ -249,13 +296,47 @@ impl<'m> Engine<'m> {
             }
         }
         let mut store = Store {
-            counts: self.counts,
+            counts: spilled.as_ref().map_or(self.counts, |s| s.counts),
             kept,
             sources: self.sources,
             log,
+            spilled,
         };
         store.finish(model);
-        store
+        Ok(store)
+    }
+
+    /// Forgets the decided keys of a commitment whose key set grew past the
+    /// limit (a spilling run only): the key set then holds only the open
+    /// keys, and the timers only theirs.
+    fn compact(&mut self, ci: usize) {
+        let (Some(limits), Some(s)) = (self.spill.as_ref().map(|s| s.limits()), self.plan.get(ci))
+        else {
+            return;
+        };
+        let within = s.within;
+        let calendar = &s.c.calendar;
+        let Some(st) = self.states.get_mut(ci) else {
+            return;
+        };
+        if st.kept.keys.len() <= limits.compact_keys.max(2 * st.open.len()) {
+            return;
+        }
+        self.overflow |= st.kept.keys.overflowed();
+        let old = std::mem::take(&mut st.kept.keys);
+        let mut open = HashMap::default();
+        open.reserve(st.open.len());
+        st.timers.clear();
+        for (_, mut o) in st.open.drain() {
+            let (off, _) = st.kept.keys.insert(old.get(o.key));
+            o.key = off;
+            if let Some(d) = within {
+                st.timers
+                    .push(Reverse((window::add(o.trigger.at, d, calendar), off)));
+            }
+            open.insert(off, o);
+        }
+        st.open = open;
     }
 
     /// Violates every open instance whose deadline `passed`.
@@ -338,6 +419,11 @@ impl<'m> Engine<'m> {
         for (ci, off) in touched {
             self.settle(ci, off);
         }
+        if self.spill.is_some() {
+            for ci in 0..self.states.len() {
+                self.compact(ci);
+            }
+        }
         self.by_kind = by_kind;
         self.keys = keys;
         self.scratch = key;
@@ -354,6 +440,7 @@ impl<'m> Engine<'m> {
         if !new {
             return None;
         }
+        st.triggered = true;
         let deadline = within.map(|(d, c)| window::add(e.at, d, &c.calendar));
         let unless = st.pre_unless.remove(key);
         if let Some(d) = deadline {
@@ -380,7 +467,14 @@ impl<'m> Engine<'m> {
             Some(off) => off,
             None => {
                 if part == Part::Unless {
-                    st.pre_unless.entry(key.into()).or_insert(ev);
+                    match (&mut self.spill, self.ranks.get(ci)) {
+                        (Some(sp), Some(&rank)) => {
+                            sp.unless(rank, key, Cite::from(Some(ev)), ev.line);
+                        }
+                        _ => {
+                            st.pre_unless.entry(key.into()).or_insert(ev);
+                        }
+                    }
                 }
                 return None;
             }
@@ -438,6 +532,19 @@ impl<'m> Engine<'m> {
     }
 
     fn decide(&mut self, ci: usize, o: Open, status: Status, by: Option<Ev>) {
+        if let (Some(sp), Some(st), Some(&rank)) =
+            (&mut self.spill, self.states.get(ci), self.ranks.get(ci))
+        {
+            // Counted when the runs are merged.
+            let trigger = if status == Status::Inactive {
+                Cite::NONE
+            } else {
+                Cite::from(Some(o.trigger))
+            };
+            let key = st.kept.keys.get(o.key);
+            sp.instance(rank, key, status, trigger, Cite::from(by), o.trigger.line);
+            return;
+        }
         if let Some(n) = self.counts.get_mut(status_slot(status)) {
             *n += 1;
         }

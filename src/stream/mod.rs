@@ -20,6 +20,7 @@ mod engine;
 mod keys;
 mod plan;
 mod read;
+mod spill;
 mod store;
 
 use std::collections::BTreeMap;
@@ -110,7 +111,12 @@ fn stream(
     log_id: LogId,
 ) -> Result<Streamed, String> {
     let simple = plan::plan(model)?;
-    let mut engine = engine::Engine::new(model, simple, keep);
+    let mut engine = engine::Engine::new(
+        model,
+        simple,
+        keep,
+        Some(spill::Limits::new(opts.spill_bytes)),
+    );
     let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
     if file.metadata().is_ok_and(|m| m.is_dir()) {
         return Err("a folder".into());
@@ -145,7 +151,7 @@ fn stream(
     if engine.overflowed() {
         return Err("more than 16 GiB of instance keys".into());
     }
-    let store = engine.finish(model, as_of, log_id);
+    let store = engine.finish(model, as_of, log_id)?;
     Ok(Streamed {
         log: Log {
             last_at,

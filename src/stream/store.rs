@@ -10,6 +10,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 
 use super::keys::{self, KeySet};
+use super::spill::Spilled;
 use crate::eval::window::{self, Moment};
 use crate::eval::{Decision, Evidence, Instance, Item, Role};
 use crate::model::{Bound, Commitment, KindIdx, Model, Status, Window};
@@ -60,6 +61,34 @@ impl Cite {
     }
 }
 
+impl Cite {
+    /// The bytes [`Cite::read`] reads back: 22.
+    pub(crate) fn write(self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.secs.to_le_bytes());
+        out.extend_from_slice(&self.nanos.to_le_bytes());
+        out.extend_from_slice(&self.line.to_le_bytes());
+        out.extend_from_slice(&self.source.to_le_bytes());
+        out.extend_from_slice(&self.kind.to_le_bytes());
+    }
+
+    /// Reads what [`Cite::write`] wrote; the rest of the bytes.
+    pub(crate) fn read(b: &[u8]) -> Option<(Cite, &[u8])> {
+        let (secs, b) = b.split_first_chunk::<8>()?;
+        let (nanos, b) = b.split_first_chunk::<4>()?;
+        let (line, b) = b.split_first_chunk::<4>()?;
+        let (source, b) = b.split_first_chunk::<4>()?;
+        let (kind, b) = b.split_first_chunk::<2>()?;
+        let c = Cite {
+            secs: i64::from_le_bytes(*secs),
+            nanos: i32::from_le_bytes(*nanos),
+            line: u32::from_le_bytes(*line),
+            source: u32::from_le_bytes(*source),
+            kind: u16::from_le_bytes(*kind),
+        };
+        Some((c, b))
+    }
+}
+
 impl From<Option<Ev>> for Cite {
     fn from(e: Option<Ev>) -> Cite {
         match e {
@@ -106,7 +135,7 @@ pub(crate) struct Kept {
 }
 
 /// Instances decided by the streaming engine.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct Store {
     /// Instances per status, in [`Status::ALL`] order (kept or not).
     pub(crate) counts: [u64; 6],
@@ -116,12 +145,37 @@ pub struct Store {
     pub(crate) sources: Vec<Arc<str>>,
     /// The log the lines are in.
     pub(crate) log: LogId,
+    /// A summary run's listed instances, when they were spilled
+    /// ([`super::spill`]) rather than kept in `kept`.
+    pub(crate) spilled: Option<Spilled>,
 }
 
 impl Store {
     /// Instances per status, kept in the store or only counted.
     pub fn counts(&self) -> impl Iterator<Item = (Status, u64)> + '_ {
         Status::ALL.into_iter().zip(self.counts.iter().copied())
+    }
+
+    /// Why reading back a spilled run failed, if it did: a report that
+    /// listed its rows is then not whole.
+    pub fn error(&self) -> Option<&str> {
+        self.spilled
+            .as_ref()
+            .and_then(|s| s.error.get())
+            .map(String::as_str)
+    }
+
+    /// Whether a summary run's records were spilled (they are then read
+    /// back in report order, not kept in `kept`).
+    pub(crate) fn is_spilled(&self) -> bool {
+        self.spilled.is_some()
+    }
+
+    /// Whether a summary run's records went to a temporary file (for
+    /// tests).
+    #[doc(hidden)]
+    pub fn spilled_to_disk(&self) -> bool {
+        self.spilled.as_ref().is_some_and(|s| s.on_disk)
     }
 
     /// Sorts each commitment's records by bindings, as reports list them.
@@ -185,8 +239,19 @@ impl Store {
         &'r self,
         model: &'r Model,
         keep: impl Fn(Status) -> bool + Copy + 'r,
-    ) -> impl Iterator<Item = (&'r Commitment, Cow<'r, Instance>)> + 'r {
-        by_id(model).into_iter().flat_map(move |ci| {
+    ) -> Box<dyn Iterator<Item = (&'r Commitment, Cow<'r, Instance>)> + 'r> {
+        let by_id = by_id(model);
+        if let Some(spilled) = &self.spilled {
+            // Already in report order, and only the listed statuses.
+            return Box::new(spilled.records().filter_map(move |r| {
+                let c = model.commitments.get(*by_id.get(r.rank as usize)?)?;
+                keep(r.status).then(|| {
+                    let i = self.build(c, &r.key, r.trigger, r.status, [r.cause, Cite::NONE]);
+                    (c, Cow::Owned(i))
+                })
+            }));
+        }
+        Box::new(by_id.into_iter().flat_map(move |ci| {
             let c = model.commitments.get(ci);
             let k = self.kept.get(ci);
             let order = k.map_or(&[][..], |k| k.order.as_slice());
@@ -196,21 +261,34 @@ impl Store {
                 let rec = k.recs.get(r as usize).filter(|rec| keep(rec.status))?;
                 Some((c, Cow::Owned(self.instance(c, k, rec))))
             })
-        })
+        }))
     }
 
     /// Builds the [`Instance`] the in-memory engine would have built.
     fn instance(&self, c: &Commitment, k: &Kept, rec: &Rec) -> Instance {
-        let bindings = keys::decode(k.keys.get(rec.key), c.vars.len()).unwrap_or_default();
-        // Inactive: never triggered (a commitment without `for each`).
-        let Some(trigger) = rec.trigger.ev().filter(|_| rec.status != Status::Inactive) else {
-            return Instance::untriggered(bindings);
-        };
-        let [decided, late_ev] = k
+        let cites = k
             .cites
             .get(rec.cites as usize)
             .copied()
             .unwrap_or([Cite::NONE; 2]);
+        self.build(c, k.keys.get(rec.key), rec.trigger, rec.status, cites)
+    }
+
+    /// Builds an instance from its encoded key, trigger, status, and
+    /// decision and late events.
+    fn build(
+        &self,
+        c: &Commitment,
+        key: &[u8],
+        trigger: Cite,
+        status: Status,
+        [decided, late_ev]: [Cite; 2],
+    ) -> Instance {
+        let bindings = keys::decode(key, c.vars.len()).unwrap_or_default();
+        // Inactive: never triggered (a commitment without `for each`).
+        let Some(trigger) = trigger.ev().filter(|_| status != Status::Inactive) else {
+            return Instance::untriggered(bindings);
+        };
         let (decided, late_ev) = (decided.ev(), late_ev.ev());
         let t = trigger.at;
         let deadline = match &c.window {
@@ -219,7 +297,7 @@ impl Store {
         };
         let mut evidence = vec![self.evidence(&trigger, Role::Trigger)];
         let mut late = None;
-        let decision = match (rec.status, decided, deadline) {
+        let decision = match (status, decided, deadline) {
             (Status::Fulfilled, Some(f), _) => {
                 evidence.push(self.evidence(&f, Role::Fulfilment));
                 Some(Moment::at(f.at))
@@ -249,10 +327,7 @@ impl Store {
             from_start: false,
             opens: None,
             deadline: deadline.map(|at| Bound { at, day: None }),
-            decision: decision.map(|at| Decision {
-                status: rec.status,
-                at,
-            }),
+            decision: decision.map(|at| Decision { status, at }),
             expired: None,
             late,
             progress: None,
@@ -281,7 +356,7 @@ impl Store {
 }
 
 /// Commitment indices in report order (by id).
-fn by_id(model: &Model) -> Vec<usize> {
+pub(crate) fn by_id(model: &Model) -> Vec<usize> {
     let mut by_id: Vec<usize> = (0..model.commitments.len()).collect();
     by_id.sort_by(|a, b| {
         let id = |i: &usize| model.commitments.get(*i).map(|c| c.id.as_str());
@@ -293,7 +368,7 @@ fn by_id(model: &Model) -> Vec<usize> {
 /// A sort prefix that orders as the keys do: the first 16 bytes of a
 /// one-string key, zero-padded; 0 for any other key (left to
 /// [`compare_keys`]).
-fn prefix(key: &[u8]) -> u128 {
+pub(crate) fn prefix(key: &[u8]) -> u128 {
     match keys::single_str(key) {
         Some(s) if key.first() == Some(&keys::STR_TAG) => {
             let mut b = [0u8; 16];
@@ -307,7 +382,7 @@ fn prefix(key: &[u8]) -> u128 {
 }
 
 /// Orders two encoded keys of `n` values as their values order.
-fn compare_keys(a: &[u8], b: &[u8], n: usize) -> Ordering {
+pub(crate) fn compare_keys(a: &[u8], b: &[u8], n: usize) -> Ordering {
     if let (Some(x), Some(y)) = (keys::single_str(a), keys::single_str(b)) {
         if a.first() == b.first() {
             return x.cmp(y);

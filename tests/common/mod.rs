@@ -12,8 +12,14 @@ use std::process::Command;
 
 /// Runs the `pacta` binary from the crate root; returns (status, stdout, stderr).
 pub fn pacta<S: AsRef<str>>(args: &[S]) -> (i32, String, String) {
+    pacta_env(args, &[])
+}
+
+/// [`pacta`] with environment variables set.
+pub fn pacta_env<S: AsRef<str>>(args: &[S], env: &[(&str, &str)]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_pacta"))
         .args(args.iter().map(AsRef::as_ref))
+        .envs(env.iter().copied())
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("NO_COLOR", "1")
         .env_remove("PACTA_ACCEPT")
