@@ -49,7 +49,14 @@ pub(crate) fn encode_one(v: &Value, out: &mut Vec<u8>) {
                 out.extend_from_slice(&i.to_le_bytes());
             }
             Value::Number(d) => {
+                // Equal numbers are one key whatever their scale (`1.0` and
+                // `1.00`), as they are one binding in memory.
                 out.push(NUMBER);
+                let d = if d.is_zero() {
+                    Decimal::ZERO
+                } else {
+                    d.normalize()
+                };
                 out.extend_from_slice(&d.serialize());
             }
             Value::Bool(b) => {
@@ -269,6 +276,23 @@ mod tests {
         encode(&values, &mut b);
         assert_eq!(decode(&b, values.len()).unwrap(), values);
         assert_eq!(decode(&b, values.len() + 1), None);
+    }
+
+    #[test]
+    fn equal_numbers_are_one_key_whatever_their_scale() {
+        let key = |text: &str| {
+            let mut out = Vec::new();
+            encode_one(&Value::Number(text.parse().unwrap()), &mut out);
+            out
+        };
+        assert_eq!(key("1.0"), key("1.00"));
+        assert_eq!(key("1.0"), key("1"));
+        assert_eq!(key("-0.00"), key("0"));
+        assert_ne!(key("1.0"), key("1.01"));
+        assert_eq!(
+            decode(&key("2.50"), 1),
+            Some(vec![Value::Number("2.5".parse().unwrap())])
+        );
     }
 
     #[test]
