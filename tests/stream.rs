@@ -152,6 +152,63 @@ fn a_spilling_summary_gives_the_bytes_of_the_in_memory_engine() {
     assert!(compared >= 30, "only {compared} spilled runs compared");
 }
 
+/// A summary whose runs cannot go to a temporary file is evaluated in
+/// memory instead, or with `--engine stream` fails saying why.
+#[test]
+fn a_summary_that_cannot_spill_says_so_or_runs_in_memory() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cannot_spill");
+    std::fs::create_dir_all(&dir).unwrap();
+    let (rules, log) = (dir.join("rules.pacta"), dir.join("events.jsonl"));
+    std::fs::write(
+        &rules,
+        "party shop\nevent paid(order: id)\nevent shipped(order: id)\n\
+         commitment ship { for each order by shop after paid(order) \
+         must shipped(order) within 1 day }\n",
+    )
+    .unwrap();
+    // 20 orders, the odd ones never shipped: runs of 64 bytes must spill.
+    let mut text = String::new();
+    for i in 0..20 {
+        text += &format!(
+            "{{\"at\": \"2025-03-01T10:{i:02}:00Z\", \"event\": \"paid\", \"order\": \"O{i}\"}}\n"
+        );
+    }
+    for i in (0..20).step_by(2) {
+        text += &format!(
+            "{{\"at\": \"2025-03-01T12:{i:02}:00Z\", \"event\": \"shipped\", \"order\": \"O{i}\"}}\n"
+        );
+    }
+    text += "{\"at\": \"2025-03-05T00:00:00Z\", \"event\": \"paid\", \"order\": \"Z\"}\n";
+    std::fs::write(&log, text).unwrap();
+    let args = |engine: &str| {
+        vec![
+            "check".to_string(),
+            rules.display().to_string(),
+            "--events".into(),
+            log.display().to_string(),
+            "--format".into(),
+            "summary".into(),
+            "--engine".into(),
+            engine.into(),
+        ]
+    };
+    let tiny = [("PACTA_SPILL_BYTES", "64")];
+    let nowhere = [tiny[0], ("TMPDIR", "/nonexistent/pacta-tmp")];
+    let memory = common::pacta_env(&args("memory"), &[]);
+    assert!(memory.1.contains("failing (10):"), "{}", memory.1);
+    // It spills, and says what memory says.
+    assert_eq!(common::pacta_env(&args("stream"), &tiny), memory);
+    let (code, out, err) = common::pacta_env(&args("stream"), &nowhere);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains("cannot keep the decided instances in a temporary file"),
+        "{err}"
+    );
+    assert_eq!(common::pacta_env(&args("auto"), &nowhere), memory);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn stream_says_why_it_cannot_stream() {
     let (code, out, err) = pacta(&[

@@ -275,6 +275,11 @@ pub(crate) fn rows_read(run: &Checked) -> std::io::Result<()> {
 
 /// The rows of [`sorted_commitments`] whose status as of the run's as-of
 /// `keep` accepts; a streamed run builds only those.
+///
+/// A summary run that spilled its instances ([`crate::stream::Keep::Statuses`])
+/// reads them back from a temporary file: should that fail, the rows end
+/// early and [`crate::stream::Store::error`] says why. The report writers
+/// check it after listing; a caller listing rows itself should too.
 pub fn rows_with<'r>(
     run: &'r Checked,
     keep: impl Fn(Status) -> bool + Copy + 'r,

@@ -1,7 +1,8 @@
 //! The streaming evaluator: events in time order, one instant at a time,
 //! with a timer queue for deadlines. An instance is open from its trigger
-//! until it is decided; then it becomes a [`Rec`] (or only a count) and its
-//! open state is dropped.
+//! until it is decided; then it becomes a [`Rec`] (or, in a summary run, a
+//! record spilled to sorted runs, see [`super::spill`]) and its open state
+//! is dropped.
 //!
 //! It decides exactly as [`crate::eval`] does for the commitments
 //! [`super::plan`] accepts: the first trigger event puts an instance in
@@ -24,7 +25,7 @@ use rustc_hash::FxHashMap as HashMap;
 use super::Keep;
 use super::keys;
 use super::plan::Simple;
-use super::spill::{Limits, Spill};
+use super::spill::{Limits, Spill, status_byte};
 use super::store::{Cite, Ev, Kept, Rec, Store};
 use crate::eval::window;
 use crate::events::Event;
@@ -110,7 +111,8 @@ struct State {
     open: HashMap<u64, Open>,
     /// Deadlines of open instances: (deadline, key offset).
     timers: BinaryHeap<Reverse<(Timestamp, u64)>>,
-    /// The first `unless` event of keys not (yet) in force.
+    /// The first `unless` event of keys not (yet) in force (a spilling
+    /// run writes them as records instead).
     pre_unless: HashMap<Box<[u8]>, Ev>,
     /// Violated instances whose late event is still to come: key offset →
     /// index in `kept.recs`.
@@ -141,10 +143,6 @@ pub(crate) struct Engine<'m> {
     ranks: Vec<u32>,
     /// A key set overflowed (before it was compacted).
     overflow: bool,
-}
-
-fn status_slot(s: Status) -> usize {
-    Status::ALL.iter().position(|x| *x == s).unwrap_or(0)
 }
 
 impl<'m> Engine<'m> {
@@ -282,16 +280,17 @@ impl<'m> Engine<'m> {
             }
         }
         let spilled = match self.spill.take() {
-            Some(s) => Some(s.finish().map_err(|e| {
+            Some(s) => Some(Arc::new(s.finish().map_err(|e| {
                 format!("cannot keep the decided instances in a temporary file: {e}")
-            })?),
+            })?)),
             None => None,
         };
         let mut kept: Vec<Kept> = (0..model.commitments.len())
             .map(|_| Kept::default())
             .collect();
         for (s, st) in self.plan.iter().zip(self.states) {
-            if let Some(slot) = kept.get_mut(s.idx) {
+            // A spilled run's rows are in `spilled`; its key sets are done.
+            if let Some(slot) = kept.get_mut(s.idx).filter(|_| spilled.is_none()) {
                 *slot = st.kept;
             }
         }
@@ -545,7 +544,7 @@ impl<'m> Engine<'m> {
             sp.instance(rank, key, status, trigger, Cite::from(by), o.trigger.line);
             return;
         }
-        if let Some(n) = self.counts.get_mut(status_slot(status)) {
+        if let Some(n) = self.counts.get_mut(usize::from(status_byte(status))) {
             *n += 1;
         }
         let keep = match &self.keep {

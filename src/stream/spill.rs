@@ -36,8 +36,8 @@ pub(crate) struct Limits {
     /// Bytes of records buffered before a run is written, and bytes of
     /// runs held in memory before they go to a temporary file.
     pub run_bytes: usize,
-    /// Keys an engine's key set may hold beyond twice its open instances
-    /// before decided keys are forgotten.
+    /// Keys an engine's key set may hold (or twice its open instances, if
+    /// more) before decided keys are forgotten.
     pub compact_keys: usize,
 }
 
@@ -45,7 +45,8 @@ impl Limits {
     /// Runs of `run_bytes` (8 MiB when `None`; the tests make them tiny,
     /// to spill and forget often on small logs).
     pub(crate) fn new(run_bytes: Option<usize>) -> Limits {
-        let run_bytes = run_bytes.unwrap_or(8 << 20).max(64);
+        // Offsets in a buffer are `u32`s: a run stays well under 4 GiB.
+        let run_bytes = run_bytes.unwrap_or(8 << 20).clamp(64, 1 << 30);
         Limits {
             run_bytes,
             compact_keys: (run_bytes / 32).max(2),
@@ -150,7 +151,11 @@ impl Record {
         self.rank = u32::from_le_bytes(*rank);
         self.vars = u32::from_le_bytes(*vars);
         self.line = u32::from_le_bytes(*line);
-        self.tag = if tag == 0 { Tag::Instance } else { Tag::Unless };
+        self.tag = match tag {
+            0 => Tag::Instance,
+            1 => Tag::Unless,
+            _ => return None,
+        };
         self.status = *Status::ALL.get(usize::from(status))?;
         self.key.clear();
         self.key.extend_from_slice(b.get(..len)?);
@@ -167,7 +172,8 @@ impl Record {
     }
 }
 
-fn status_byte(s: Status) -> u8 {
+/// A status's position in [`Status::ALL`].
+pub(crate) fn status_byte(s: Status) -> u8 {
     Status::ALL
         .iter()
         .position(|x| *x == s)
@@ -233,7 +239,12 @@ impl Storage {
     /// Reads from `pos` into `buf`; the bytes read (0 at the end).
     fn read_at(&self, pos: u64, buf: &mut [u8]) -> io::Result<usize> {
         match &self.file {
-            Some(f) => read_at(f, pos, buf),
+            Some(f) => loop {
+                match read_at(f, pos, buf) {
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    r => return r,
+                }
+            },
             None => {
                 let from = usize::try_from(pos).unwrap_or(usize::MAX);
                 let src = self.mem.get(from..).unwrap_or_default();
@@ -257,6 +268,8 @@ fn read_at(f: &File, pos: u64, buf: &mut [u8]) -> io::Result<usize> {
     std::os::unix::fs::FileExt::read_at(f, buf, pos)
 }
 
+// `seek_read` moves the file's cursor: safe here, as a storage is read only
+// after everything was appended to it.
 #[cfg(windows)]
 fn read_at(f: &File, pos: u64, buf: &mut [u8]) -> io::Result<usize> {
     std::os::windows::fs::FileExt::seek_read(f, buf, pos)
@@ -333,7 +346,10 @@ impl Reader {
             .get(self.at..self.at + 4)
             .and_then(|b| b.try_into().ok())
             .map_or(0, u32::from_le_bytes) as usize;
-        if len < 4 || !self.fill(s, len)? {
+        // A length past the range's end is a damaged file, not a buffer
+        // to grow.
+        let left = (self.filled - self.at) as u64 + (self.end - self.pos);
+        if len < 4 || len as u64 > left || !self.fill(s, len)? {
             return Err(io::ErrorKind::InvalidData.into());
         }
         let body = self.buf.get(self.at + 4..self.at + len).unwrap_or_default();
@@ -528,6 +544,12 @@ impl Spill {
         if self.index.is_empty() {
             return;
         }
+        if self.error.is_some() {
+            // The run fails at its end; no need to fill the disk meanwhile.
+            self.buf.clear();
+            self.index.clear();
+            return;
+        }
         let buf = &self.buf;
         let rec = |e: &Entry| {
             let at = e.at as usize;
@@ -580,21 +602,35 @@ impl Spill {
         if let Some(e) = self.error.take() {
             return Err(e);
         }
-        let mut readers: Vec<Reader> = self
-            .runs
-            .iter()
-            .map(|&(start, end)| Reader::new(start, end))
-            .collect();
-        let mut heap = BinaryHeap::with_capacity(readers.len());
-        for (i, r) in readers.iter_mut().enumerate() {
-            let mut rec = Record::empty();
-            if r.next(&self.store, &mut rec)? {
-                rec.run = i;
-                let p = rec.prefix();
-                heap.push(Head(rec, p));
+        let mut store = std::mem::take(&mut self.store);
+        let mut runs = std::mem::take(&mut self.runs);
+        let mut on_disk = store.on_disk();
+        // At most FAN_IN runs are read at once: more are first merged, as
+        // they are, into fewer longer ones.
+        while runs.len() > FAN_IN {
+            let mut next = Storage::new(self.limits.run_bytes);
+            let mut merged = Vec::with_capacity(runs.len().div_ceil(FAN_IN));
+            let mut out = Vec::new();
+            for group in runs.chunks(FAN_IN) {
+                let start = next.len;
+                merge(&store, group, |rec| {
+                    rec.write(&mut out);
+                    if out.len() >= READ_BUF {
+                        next.append(&out)?;
+                        out.clear();
+                    }
+                    Ok(rec)
+                })?;
+                next.append(&out)?;
+                out.clear();
+                merged.push((start, next.len));
             }
+            // The old runs' file is removed as it is dropped.
+            store = next;
+            on_disk |= store.on_disk();
+            runs = merged;
         }
-        let mut merge = Merge {
+        let mut m = Merge {
             keep: &self.keep,
             counts: [0; 6],
             rows: Storage::new(self.limits.run_bytes),
@@ -602,25 +638,52 @@ impl Spill {
             group: None,
             spare: Vec::new(),
         };
-        while let Some(Head(rec, _)) = heap.pop() {
-            let run = rec.run;
-            let mut rec = merge.take(rec)?;
-            if let Some(r) = readers.get_mut(run) {
-                if r.next(&self.store, &mut rec)? {
-                    rec.run = run;
-                    let p = rec.prefix();
-                    heap.push(Head(rec, p));
-                }
-            }
-        }
-        merge.end()?;
+        merge(&store, &runs, |rec| m.take(rec))?;
+        m.end()?;
         Ok(Spilled {
-            counts: merge.counts,
-            rows: merge.rows,
+            counts: m.counts,
+            rows: m.rows,
             error: OnceLock::new(),
-            on_disk: self.store.on_disk(),
+            on_disk,
         })
     }
+}
+
+/// Runs merged at once (each with a [`READ_BUF`] buffer).
+const FAN_IN: usize = 64;
+
+/// Hands the records of `runs` to `take` in order; `take` gives back a
+/// record to read into.
+fn merge(
+    store: &Storage,
+    runs: &[(u64, u64)],
+    mut take: impl FnMut(Record) -> io::Result<Record>,
+) -> io::Result<()> {
+    let mut readers: Vec<Reader> = runs
+        .iter()
+        .map(|&(start, end)| Reader::new(start, end))
+        .collect();
+    let mut heap = BinaryHeap::with_capacity(readers.len());
+    for (i, r) in readers.iter_mut().enumerate() {
+        let mut rec = Record::empty();
+        if r.next(store, &mut rec)? {
+            rec.run = i;
+            let p = rec.prefix();
+            heap.push(Head(rec, p));
+        }
+    }
+    while let Some(Head(rec, _)) = heap.pop() {
+        let run = rec.run;
+        let mut rec = take(rec)?;
+        if let Some(r) = readers.get_mut(run) {
+            if r.next(store, &mut rec)? {
+                rec.run = run;
+                let p = rec.prefix();
+                heap.push(Head(rec, p));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The merge's state: the records of the current key.

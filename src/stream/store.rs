@@ -1,6 +1,7 @@
 //! The compact store of a streamed run: every instance the report keeps,
 //! as a small record (bindings encoded as bytes in the commitment's key
-//! arena, times and log lines inline, sources interned), listed in report
+//! arena, times and log lines inline, sources interned) — or, for a
+//! summary run, the spilled rows [`super::spill`] merged — listed in report
 //! order one [`Instance`] at a time.
 
 use std::borrow::Cow;
@@ -135,7 +136,7 @@ pub(crate) struct Kept {
 }
 
 /// Instances decided by the streaming engine.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Store {
     /// Instances per status, in [`Status::ALL`] order (kept or not).
     pub(crate) counts: [u64; 6],
@@ -147,7 +148,7 @@ pub struct Store {
     pub(crate) log: LogId,
     /// A summary run's listed instances, when they were spilled
     /// ([`super::spill`]) rather than kept in `kept`.
-    pub(crate) spilled: Option<Spilled>,
+    pub(crate) spilled: Option<Arc<Spilled>>,
 }
 
 impl Store {
