@@ -327,6 +327,9 @@ pub(crate) fn parse_time(raw: &Raw<'_>, model: &Model) -> Result<Timestamp, Stri
         other => return Err(describe(other)),
     };
     let s = s.trim();
+    if let Some(t) = utc_seconds(s) {
+        return Ok(t);
+    }
     if let Ok(t) = Timestamp::from_str(s) {
         return Ok(t);
     }
@@ -344,6 +347,57 @@ pub(crate) fn parse_time(raw: &Raw<'_>, model: &Model) -> Result<Timestamp, Stri
         }
     }
     Err(format!("`{}`", shorten(s)))
+}
+
+/// The common shape of a log time, `2025-03-01T10:00:00Z`, read without
+/// the general RFC 3339 parser (which was ~3% of a large log's CPU); `None`
+/// for anything else, which [`Timestamp::from_str`] then reads. Gives
+/// exactly what that parser gives for the strings it accepts.
+fn utc_seconds(s: &str) -> Option<Timestamp> {
+    let b: &[u8; 20] = s.as_bytes().try_into().ok()?;
+    let digits = |from: usize, n: usize| -> Option<i64> {
+        b.get(from..from + n)?.iter().try_fold(0i64, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
+        })
+    };
+    let seps = [
+        (4, b'-'),
+        (7, b'-'),
+        (10, b'T'),
+        (13, b':'),
+        (16, b':'),
+        (19, b'Z'),
+    ];
+    if seps.iter().any(|&(i, c)| b.get(i) != Some(&c)) {
+        return None;
+    }
+    let (year, month, day) = (digits(0, 4)?, digits(5, 2)?, digits(8, 2)?);
+    let (hour, minute, second) = (digits(11, 2)?, digits(14, 2)?, digits(17, 2)?);
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    // Year 0, leap seconds and the rest: left to the general parser.
+    if year < 1 || day < 1 || day > month_days || hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    // Days from 1970-01-01 (the civil-from-days inverse, proleptic
+    // Gregorian; March-based years put the leap day last).
+    let (y, m) = if month <= 2 {
+        (year - 1, month + 9)
+    } else {
+        (year, month - 3)
+    };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Timestamp::from_second(days * 86_400 + hour * 3600 + minute * 60 + second).ok()
 }
 
 /// A claim line: `by`, `about`, `says`, optional `text`, `source`.
@@ -449,4 +503,75 @@ fn parse_about(about: &str, model: &Model) -> Option<(usize, Option<Vec<Value>>)
         return Some((idx, None));
     }
     Some((idx, Some(values.into_iter().flatten().collect())))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+
+    use std::str::FromStr as _;
+
+    use jiff::Timestamp;
+
+    use super::utc_seconds;
+
+    /// Where the fast reading gives an answer, it is the general parser's.
+    fn same(s: &str) -> bool {
+        match utc_seconds(s) {
+            Some(t) => {
+                assert_eq!(Some(t), Timestamp::from_str(s).ok(), "{s}");
+                true
+            }
+            None => false,
+        }
+    }
+
+    #[test]
+    fn the_fast_time_reading_agrees_with_the_rfc_3339_parser() {
+        // Every day of 1899–2101 (century and leap-year edges) and of the
+        // first and last years jiff knows, at a time that varies by day.
+        let years = (1..=4).chain(1899..=2101).chain(9996..=9999);
+        let mut n = 0u32;
+        for year in years {
+            for month in 1..=12 {
+                for day in 1..=31 {
+                    n += 1;
+                    let (h, m, s) = (n % 24, (n * 7) % 60, (n * 13) % 60);
+                    let text = format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}Z");
+                    let valid = Timestamp::from_str(&text).is_ok();
+                    assert_eq!(same(&text), valid, "{text}");
+                }
+            }
+        }
+        for text in [
+            "2025-03-01T23:59:59Z",
+            "2025-03-01T00:00:00Z",
+            "1970-01-01T00:00:00Z",
+            "2000-02-29T12:00:00Z",
+        ] {
+            assert!(same(text), "{text} must be read fast");
+        }
+        // Not the common shape, or not a time: left to the general parser.
+        for text in [
+            "1900-02-29T00:00:00Z",
+            "2025-04-31T00:00:00Z",
+            "2025-13-01T00:00:00Z",
+            "2025-00-01T00:00:00Z",
+            "2025-01-00T00:00:00Z",
+            "2025-01-01T24:00:00Z",
+            "2025-01-01T23:60:00Z",
+            "2016-12-31T23:59:60Z",
+            "0000-01-01T00:00:00Z",
+            "2025-01-01t00:00:00Z",
+            "2025-01-01T00:00:00z",
+            "2025-01-01 00:00:00Z",
+            "2025-01-01T00:00:00+00:00",
+            "2025-01-01T00:00:00.5Z",
+            "+2025-01-01T00:00:00Z",
+            "2025-1-01T00:00:00Z ",
+            "２０２５-01-01T00:00:00Z",
+        ] {
+            assert!(!same(text), "{text} must go to the general parser");
+        }
+    }
 }

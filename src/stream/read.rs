@@ -234,12 +234,30 @@ pub(crate) fn read(
     })
 }
 
+/// The lines of `b`, each with its `\n` (the last one may lack it): as
+/// `split_inclusive`, but found with `memchr` rather than byte by byte
+/// (that loop was ~5% of a streamed run's CPU).
+fn lines_inclusive(b: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut start = 0;
+    let mut ends = memchr::memchr_iter(b'\n', b);
+    std::iter::from_fn(move || {
+        let end = match ends.next() {
+            Some(e) => e + 1,
+            None if start < b.len() => b.len(),
+            None => return None,
+        };
+        let line = b.get(start..end);
+        start = end;
+        line
+    })
+}
+
 fn parse_chunk(job: &Job<'_>, chunk: &Chunk) -> Batch {
     let mut b = Batch {
         seq: chunk.seq,
         ..Batch::default()
     };
-    for (n, raw) in (chunk.first_line..).zip(chunk.bytes.split_inclusive(|&c| c == b'\n')) {
+    for (n, raw) in (chunk.first_line..).zip(lines_inclusive(&chunk.bytes)) {
         let Some(line) = crate::events::line_body(raw) else {
             continue;
         };
@@ -298,4 +316,29 @@ fn parse_chunk(job: &Job<'_>, chunk: &Chunk) -> Batch {
         }
     }
     b
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+
+    use super::lines_inclusive;
+
+    #[test]
+    fn lines_are_split_as_split_inclusive_splits_them() {
+        for text in [
+            &b""[..],
+            b"\n",
+            b"a",
+            b"a\n",
+            b"a\nb",
+            b"a\n\nb\n",
+            b"\n\n\n",
+            b"{\"at\":1}\r\n{\"at\":2}",
+        ] {
+            let want: Vec<&[u8]> = text.split_inclusive(|&c| c == b'\n').collect();
+            let got: Vec<&[u8]> = lines_inclusive(text).collect();
+            assert_eq!(got, want, "{:?}", String::from_utf8_lossy(text));
+        }
+    }
 }
