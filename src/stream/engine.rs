@@ -15,8 +15,6 @@
 //! first, then required and `unless` events in log order — so an event at
 //! the trigger's instant counts whatever its line.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 use jiff::Timestamp;
@@ -27,6 +25,7 @@ use super::keys;
 use super::plan::Simple;
 use super::spill::{Limits, Spill, status_byte};
 use super::store::{Cite, Ev, Kept, Rec, Store};
+use super::timers::Timers;
 use crate::eval::window;
 use crate::events::Event;
 use crate::model::{Model, Operand, Pattern, Status};
@@ -110,7 +109,7 @@ struct State {
     /// Open instances by key offset.
     open: HashMap<u64, Open>,
     /// Deadlines of open instances: (deadline, key offset).
-    timers: BinaryHeap<Reverse<(Timestamp, u64)>>,
+    timers: Timers,
     /// The first `unless` event of keys not (yet) in force (a spilling
     /// run writes them as records instead).
     pre_unless: HashMap<Box<[u8]>, Ev>,
@@ -331,7 +330,7 @@ impl<'m> Engine<'m> {
             o.key = off;
             if let Some(d) = within {
                 st.timers
-                    .push(Reverse((window::add(o.trigger.at, d, calendar), off)));
+                    .push((window::add(o.trigger.at, d, calendar), off));
             }
             open.insert(off, o);
         }
@@ -342,7 +341,7 @@ impl<'m> Engine<'m> {
     fn fire(&mut self, passed: impl Fn(Timestamp) -> bool) {
         for ci in 0..self.states.len() {
             while let Some(st) = self.states.get_mut(ci) {
-                let Some(Reverse((d, off))) = st.timers.peek().copied() else {
+                let Some((d, off)) = st.timers.peek() else {
                     break;
                 };
                 if !passed(d) {
@@ -443,7 +442,7 @@ impl<'m> Engine<'m> {
         let deadline = within.map(|(d, c)| window::add(e.at, d, &c.calendar));
         let unless = st.pre_unless.remove(key);
         if let Some(d) = deadline {
-            st.timers.push(Reverse((d, off)));
+            st.timers.push((d, off));
         }
         st.open.insert(
             off,

@@ -22,6 +22,7 @@ mod plan;
 mod read;
 mod spill;
 mod store;
+mod timers;
 
 use std::collections::BTreeMap;
 use std::path::Path;
