@@ -236,6 +236,18 @@ fn summary(
     ))
 }
 
+/// Writes the case's log into a fresh folder: (folder, log, rules, as-of).
+fn setup(case: &Case) -> (PathBuf, PathBuf, String, AsOf) {
+    let d = dir();
+    let log = d.join("events.jsonl");
+    std::fs::write(&log, case.log()).unwrap();
+    let as_of = match case.as_of {
+        Some(q) => AsOf::At(time(q)),
+        None => AsOf::LastEvent,
+    };
+    (d, log, case.rules(), as_of)
+}
+
 /// The `--fail-on` lists the summary property tries: what a summary keeps
 /// decides which events its spilled records carry.
 const FAIL_ON: [&str; 4] = [
@@ -257,14 +269,7 @@ proptest! {
         fail_on in 0usize..4,
         spill in prop::sample::select(vec![64usize, 512, 1 << 20]),
     ) {
-        let d = dir();
-        let log = d.join("events.jsonl");
-        std::fs::write(&log, case.log()).unwrap();
-        let rules = case.rules();
-        let as_of = match case.as_of {
-            Some(q) => AsOf::At(time(q)),
-            None => AsOf::LastEvent,
-        };
+        let (d, log, rules, as_of) = setup(&case);
         let fail_on = FAIL_ON[fail_on];
         let memory = summary(&rules, &log, &as_of, fail_on, None);
         let stream = summary(&rules, &log, &as_of, fail_on, Some(spill));
@@ -278,14 +283,7 @@ proptest! {
 
     #[test]
     fn streaming_gives_the_bytes_of_the_in_memory_engine(case in case()) {
-        let d = dir();
-        let log = d.join("events.jsonl");
-        std::fs::write(&log, case.log()).unwrap();
-        let rules = case.rules();
-        let as_of = match case.as_of {
-            Some(q) => AsOf::At(time(q)),
-            None => AsOf::LastEvent,
-        };
+        let (d, log, rules, as_of) = setup(&case);
         let memory = reports(&rules, &log, &as_of, Engine::Memory);
         let stream = reports(&rules, &log, &as_of, Engine::Stream);
         let _ = std::fs::remove_dir_all(&d);
