@@ -769,19 +769,37 @@ fn emit_with(
             write(&mut w).and_then(|()| w.flush())
         }
     };
-    match result {
-        Ok(()) => None,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe && output.is_none() => None,
-        Err(e) => Some(input_error(
-            format!(
-                "cannot write the report{}: {e}",
-                output
-                    .map(|p| format!(" to `{}`", crate::load::display(p)))
-                    .unwrap_or_default()
-            ),
-            "check the destination is writable",
-        )),
+    let (message, help) = write_failure(&result.err()?, output)?;
+    Some(input_error(message, &help))
+}
+
+/// The message and help for a report that could not be written; `None`
+/// for a closed pipe on standard output (`pacta check … | head`), which is
+/// not a failure of the check.
+fn write_failure(e: &std::io::Error, output: Option<&std::path::Path>) -> Option<(String, String)> {
+    if e.kind() == std::io::ErrorKind::BrokenPipe && output.is_none() {
+        return None;
     }
+    if e.get_ref()
+        .is_some_and(|x| x.is::<crate::report::RowsLost>())
+    {
+        return Some((
+            format!("the report is incomplete: {e}"),
+            "the decided instances were kept in a temporary file that could not be read \
+             back; check the temporary folder (TMPDIR) and its disk, or run with \
+             `--engine memory`"
+                .into(),
+        ));
+    }
+    Some((
+        format!(
+            "cannot write the report{}: {e}",
+            output
+                .map(|p| format!(" to `{}`", crate::load::display(p)))
+                .unwrap_or_default()
+        ),
+        "check the destination is writable".into(),
+    ))
 }
 
 /// Writes output to a file or standard output; `Some` when that failed.
@@ -806,4 +824,36 @@ fn emit(text: &str, output: Option<&std::path::Path>) -> Option<Outcome> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+
+    use std::io::{Error, ErrorKind};
+    use std::path::Path;
+
+    use super::write_failure;
+    use crate::report::RowsLost;
+
+    #[test]
+    fn a_report_that_lost_rows_says_so_and_a_closed_pipe_is_no_failure() {
+        let lost = Error::other(RowsLost("cannot read back the temporary file".into()));
+        let (message, help) = write_failure(&lost, None).unwrap();
+        assert!(
+            message.starts_with("the report is incomplete: cannot read back"),
+            "{message}"
+        );
+        assert!(help.contains("TMPDIR"), "{help}");
+        let full = Error::new(ErrorKind::StorageFull, "no space left on device");
+        let (message, help) = write_failure(&full, Some(Path::new("out.json"))).unwrap();
+        assert_eq!(
+            message,
+            "cannot write the report to `out.json`: no space left on device"
+        );
+        assert_eq!(help, "check the destination is writable");
+        let pipe = Error::from(ErrorKind::BrokenPipe);
+        assert!(write_failure(&pipe, None).is_none());
+        assert!(write_failure(&pipe, Some(Path::new("out.json"))).is_some());
+    }
 }

@@ -268,10 +268,23 @@ pub fn sorted_commitments(run: &Checked) -> Box<dyn Iterator<Item = Row<'_>> + '
 /// written is then not whole, and the run must fail.
 pub(crate) fn rows_read(run: &Checked) -> std::io::Result<()> {
     match run.eval.streamed.as_ref().and_then(|s| s.error()) {
-        Some(e) => Err(std::io::Error::other(e.to_string())),
+        Some(e) => Err(std::io::Error::other(RowsLost(e.to_string()))),
         None => Ok(()),
     }
 }
+
+/// The error of a report whose rows could not all be read back from the
+/// temporary file of a spilled run (see [`rows_with`]).
+#[derive(Debug)]
+pub struct RowsLost(pub String);
+
+impl std::fmt::Display for RowsLost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for RowsLost {}
 
 /// The rows of [`sorted_commitments`] whose status as of the run's as-of
 /// `keep` accepts; a streamed run builds only those.
