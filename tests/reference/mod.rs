@@ -87,22 +87,12 @@ struct Record {
     expired: Option<Pt>,
     /// Its final status (fulfilled, violated, cancelled) and when.
     end: Option<(Status, Pt)>,
-    /// Quirk `decided_before_trigger`: the final status shows from `end`'s
-    /// moment even before the trigger.
-    end_first: bool,
 }
 
 impl Record {
     /// The status at `p`, read off the moments above (all of which were
     /// decided from events at or before themselves).
     fn status_at(&self, p: Pt) -> Status {
-        if self.end_first {
-            if let Some((status, when)) = self.end {
-                if when <= p {
-                    return status;
-                }
-            }
-        }
         match self.in_force {
             Some(trigger) if trigger <= p => match self.end {
                 Some((status, when)) if when <= p => status,
@@ -126,38 +116,8 @@ enum Truth {
     Dead,
 }
 
-/// Known engine bugs the reference can imitate, so that a differential run
-/// can tell a known disagreement from a new one. Each has an `#[ignore]`d
-/// test in `tests/differential.rs`; with all fields `false` (the default)
-/// the reference follows the design.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Quirks {
-    /// `unless_before_trigger_tie`: an `unless` that held before the trigger
-    /// does not cancel an instance decided at the very instant of its
-    /// trigger.
-    pub unless_before_trigger_tie: bool,
-    /// `is_expired_of_an_instance_in_force`: `after X is expired` stays
-    /// possible while X is pending when X is in force from the start, or
-    /// when X is final by the as-of (it becomes impossible when X ends).
-    pub expired_while_pending_possible: bool,
-    /// `aggregate_crossing_inside_an_instant`: the bound counts as reached
-    /// after any event, in log order, even when the events at that instant
-    /// together (a negative amount among them) stay below it.
-    pub aggregate_per_event: bool,
-    /// `reparation_decided_before_its_trigger`: an event exactly at the
-    /// instant of a trigger that comes just after that instant (a
-    /// reparation's, or `after X is violated`) decides the instance *at* the
-    /// instant, so it shows as decided while it is not yet in force.
-    pub decided_before_trigger: bool,
-}
-
 /// Evaluates `model` on `log` as of `as_of`, following the design.
 pub fn evaluate(model: &Model, log: &Log, as_of: Timestamp) -> Verdicts {
-    evaluate_with(model, log, as_of, Quirks::default())
-}
-
-/// Evaluates `model` on `log` as of `as_of`, imitating the `quirks`.
-pub fn evaluate_with(model: &Model, log: &Log, as_of: Timestamp, quirks: Quirks) -> Verdicts {
     // "Events after the as-of are ignored."
     let events: Vec<&Event> = log.events.iter().filter(|e| e.at <= as_of).collect();
     let mut r = Reference {
@@ -165,7 +125,6 @@ pub fn evaluate_with(model: &Model, log: &Log, as_of: Timestamp, quirks: Quirks)
         events,
         now: Pt::at(as_of),
         records: vec![None; model.commitments.len()],
-        quirks,
     };
     // Decide commitments once everything they name is decided (the rules
     // have no cycles, so each pass decides at least one).
@@ -213,7 +172,6 @@ struct Reference<'a> {
     now: Pt,
     /// Per commitment, its instances once decided.
     records: Vec<Option<Vec<Record>>>,
-    quirks: Quirks,
 }
 
 impl Reference<'_> {
@@ -342,7 +300,6 @@ impl Reference<'_> {
                 in_force: None,
                 expired,
                 end: None,
-                end_first: false,
             };
         };
 
@@ -394,19 +351,6 @@ impl Reference<'_> {
                 break;
             }
         }
-        if self.quirks.aggregate_per_event {
-            reached = None;
-            let mut total = Decimal::ZERO;
-            for e in &self.events {
-                if counts(e) && self.matches(cm, &bindings, &cm.action, e) {
-                    total += amount(&cm.aggregate, e);
-                    if total >= bound {
-                        reached = Some(e.at);
-                        break;
-                    }
-                }
-            }
-        }
         let decided: Option<(Status, Pt)> = match (cm.prohibition, reached, close) {
             (false, Some(t), _) => Some((Status::Fulfilled, Pt::at(t))),
             (false, None, Some(c)) => Some((Status::Violated, Pt::after(c))),
@@ -434,31 +378,18 @@ impl Reference<'_> {
         let end = match (unless_at, decided) {
             (Some(u), None) => Some((Status::Cancelled, u.max(trigger))),
             (Some(u), Some((_, when))) if u < when || (look_back && u <= when) => {
-                if self.quirks.unless_before_trigger_tie
-                    && !look_back
-                    && u.max(trigger) == when.max(trigger)
-                {
-                    decided
-                } else {
-                    Some((Status::Cancelled, u.max(trigger)))
-                }
+                Some((Status::Cancelled, u.max(trigger)))
             }
             _ => decided,
         };
         // A decision is never before the instance is in force (an event at a
         // reparation's trigger instant decides it just after the violation).
-        let end_first = self.quirks.decided_before_trigger;
-        let end = if end_first {
-            end
-        } else {
-            end.map(|(status, when)| (status, when.max(trigger)))
-        };
+        let end = end.map(|(status, when)| (status, when.max(trigger)));
         Record {
             bindings,
             in_force: Some(trigger),
             expired: None,
             end,
-            end_first,
         }
     }
 
@@ -571,12 +502,7 @@ impl Reference<'_> {
                 let now = rec.status_at(p);
                 if now == *wanted {
                     Truth::True
-                } else if now.is_final()
-                    || (now == Status::Pending
-                        && *wanted == Status::Expired
-                        && !(self.quirks.expired_while_pending_possible
-                            && (rec.end.is_some() || rec.in_force == Some(Pt::START))))
-                {
+                } else if now.is_final() || (now == Status::Pending && *wanted == Status::Expired) {
                     Truth::Dead
                 } else {
                     Truth::Possible
