@@ -186,8 +186,17 @@ pub enum Window {
     },
     /// `by TIME`.
     By(TimeLit, Span),
-    /// `between A and B`.
-    Between(TimeLit, TimeLit, Span),
+    /// `between A and B`; either may name a time param.
+    Between(TimeOrParam, TimeOrParam, Span),
+}
+
+/// A time written in a window, or the name of a time param.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TimeOrParam {
+    /// A time.
+    Literal(TimeLit),
+    /// A param's name.
+    Param(Ident),
 }
 
 impl Window {

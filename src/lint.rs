@@ -603,12 +603,21 @@ impl<'m> Uses<'m> {
                 match item {
                     ast::Item::Commitment(c) => {
                         let vars: Vec<&str> = c.for_each.iter().map(|v| v.name.as_str()).collect();
-                        if let Some(ast::Window::Within {
-                            duration: ast::DurationOrParam::Param(p),
-                            ..
-                        }) = &c.window
-                        {
-                            u.params.insert(p.name.as_str());
+                        match &c.window {
+                            Some(ast::Window::Within {
+                                duration: ast::DurationOrParam::Param(p),
+                                ..
+                            }) => {
+                                u.params.insert(p.name.as_str());
+                            }
+                            Some(ast::Window::Between(a, b, _)) => {
+                                for x in [a, b] {
+                                    if let ast::TimeOrParam::Param(p) = x {
+                                        u.params.insert(p.name.as_str());
+                                    }
+                                }
+                            }
+                            _ => {}
                         }
                         let mut found = Vec::new();
                         for cond in [&c.after, &c.unless].into_iter().flatten() {

@@ -335,8 +335,11 @@ pub struct Commitment {
     pub calendar: Arc<Calendar>,
     /// Spans of the clauses, for reports and `explain`.
     pub spans: ClauseSpans,
-    /// Params the deadline depends on.
+    /// Params the deadline depends on (`within`, `by`, or the end of
+    /// `between`).
     pub params: Vec<String>,
+    /// The param the start of a `between` window names, if any.
+    pub start_param: Option<String>,
 }
 
 /// A `for each` variable.

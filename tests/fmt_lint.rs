@@ -296,3 +296,27 @@ fn examples_and_rules_give_no_lints() {
         );
     }
 }
+
+/// Params named only by a `between` window are used: no "unused param".
+#[test]
+fn params_of_a_between_window_are_used() {
+    let path = PathBuf::from("tests/cases/check/between_params/rules.pacta");
+    let linted = pacta::lint::lint_rules(&[path]).unwrap();
+    let (sources, diags) = linted.into_diagnostics();
+    assert!(diags.is_empty(), "{}", diags.render(&sources, Theme::Plain));
+    // And the lint does see params that nothing uses.
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("between_lint");
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = std::fs::read_to_string(root().join("tests/cases/check/between_params/rules.pacta"))
+        .unwrap()
+        .replace(
+            "between opening and closing",
+            "between 2025-03-10 and closing",
+        );
+    let file = dir.join("rules.pacta");
+    std::fs::write(&file, text).unwrap();
+    let linted = pacta::lint::lint_rules(&[file]).unwrap();
+    let (sources, diags) = linted.into_diagnostics();
+    let shown = diags.render(&sources, Theme::Plain);
+    assert!(shown.contains("opening"), "{shown}");
+}

@@ -338,7 +338,11 @@ impl<'a> Locator<'a> {
             }
             Window::By(t, _) => format!("by {}", self.time(t)),
             Window::Between(a, b, _) => {
-                format!("between {} and {}", self.time(a), self.time(b))
+                let t = |x: &crate::ast::TimeOrParam| match x {
+                    crate::ast::TimeOrParam::Literal(t) => self.time(t),
+                    crate::ast::TimeOrParam::Param(p) => p.name.clone(),
+                };
+                format!("between {} and {}", t(a), t(b))
             }
         }
     }

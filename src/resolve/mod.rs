@@ -551,6 +551,7 @@ impl Resolver<'_> {
             }
         };
         let mut params = Vec::new();
+        let mut start_param = None;
         let window = match (&c.window, &deadline_param) {
             (Some(w), Some(p)) => {
                 self.diags.push(ResolveError::Invalid {
@@ -577,7 +578,7 @@ impl Resolver<'_> {
                     None => Window::Open,
                 }
             }
-            (w, None) => self.window(source, c, w.as_ref(), &mut params),
+            (w, None) => self.window(source, c, w.as_ref(), &mut params, &mut start_param),
         };
         let unless = c
             .unless
@@ -623,6 +624,7 @@ impl Resolver<'_> {
                 unless: c.unless.as_ref().map(|u| u.span()),
             },
             params,
+            start_param,
         }
     }
 
@@ -633,6 +635,7 @@ impl Resolver<'_> {
         c: &ast::Commitment,
         w: Option<&ast::Window>,
         params: &mut Vec<String>,
+        start_param: &mut Option<String>,
     ) -> Window {
         match w {
             None => Window::Open,
@@ -664,8 +667,27 @@ impl Resolver<'_> {
             }
             Some(ast::Window::By(t, _)) => Window::By(self.bound(source, t)),
             Some(ast::Window::Between(a, b, span)) => {
-                let start = self.instant(source, a, End::Start);
-                let end = self.bound(source, b);
+                // A param is the instant it names for the start (the start
+                // of its day when written as a date) and its deadline for
+                // the end (the end of that day).
+                let start = match a {
+                    ast::TimeOrParam::Literal(t) => Some(self.instant(source, t, End::Start)),
+                    ast::TimeOrParam::Param(p) => {
+                        *start_param = Some(p.name.clone());
+                        self.time_param(p).map(|(t, _)| t)
+                    }
+                };
+                let end = match b {
+                    ast::TimeOrParam::Literal(t) => Some(self.bound(source, t)),
+                    ast::TimeOrParam::Param(p) => {
+                        params.push(p.name.clone());
+                        self.time_param(p).map(|(_, b)| b)
+                    }
+                };
+                // A param already reported: no second error about the order.
+                let (Some(start), Some(end)) = (start, end) else {
+                    return Window::Open;
+                };
                 if end.at < start {
                     self.diags.push(ResolveError::Invalid {
                         message: "the window closes before it opens".into(),
@@ -708,6 +730,42 @@ impl Resolver<'_> {
                     help,
                 });
                 Duration::Exact(SignedDuration::ZERO)
+            }
+        }
+    }
+
+    /// A time param named in a window: its instant and its deadline; `None`
+    /// (with an error) for an undeclared param or one of another kind.
+    fn time_param(&mut self, name: &ast::Ident) -> Option<(jiff::Timestamp, Bound)> {
+        match self
+            .param_index
+            .get(&name.name)
+            .and_then(|i| self.params.get(*i))
+        {
+            Some(Param {
+                value: ParamValue::Time(t),
+                deadline: Some(b),
+                ..
+            }) => Some((*t, *b)),
+            Some(p) => {
+                let kind = param_kind(&p.value);
+                self.diags.push(ResolveError::Invalid {
+                    message: format!("param `{}` is not a time", name.name),
+                    span: name.span,
+                    label: format!("{kind}, not a time"),
+                    help: "`between` takes times such as `2025-03-01` or time params".into(),
+                });
+                None
+            }
+            None => {
+                let help = self.declared_list("params", self.param_index.keys());
+                self.diags.push(ResolveError::Undeclared {
+                    what: "param",
+                    name: name.name.clone(),
+                    span: name.span,
+                    help,
+                });
+                None
             }
         }
     }

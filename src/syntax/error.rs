@@ -210,6 +210,7 @@ impl Rule {
             Rule::number | Rule::amount => "a number",
             Rule::boolean => "`true` or `false`",
             Rule::time_lit | Rule::datetime | Rule::date => "a date or time",
+            Rule::window_time => "a date, time or time param",
             Rule::clock => "a time of day",
             Rule::offset => "an offset",
             Rule::duration => "a duration",

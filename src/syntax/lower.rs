@@ -397,10 +397,18 @@ fn lower_between(cx: &Cx, pair: Pair<'_, Rule>) -> Result<ast::Window> {
     let span = cx.span(&pair);
     let mut inner = pair.clone().into_inner();
     cx.next(&mut inner, Rule::kw_between, &pair)?;
-    let a = lower_time_lit(cx, cx.next(&mut inner, Rule::time_lit, &pair)?)?;
+    let a = lower_window_time(cx, inner.next().ok_or_else(|| cx.unexpected(&pair))?)?;
     cx.next(&mut inner, Rule::kw_and, &pair)?;
-    let b = lower_time_lit(cx, cx.next(&mut inner, Rule::time_lit, &pair)?)?;
+    let b = lower_window_time(cx, inner.next().ok_or_else(|| cx.unexpected(&pair))?)?;
     Ok(ast::Window::Between(a, b, span))
+}
+
+fn lower_window_time(cx: &Cx, p: Pair<'_, Rule>) -> Result<ast::TimeOrParam> {
+    match p.as_rule() {
+        Rule::time_lit => Ok(ast::TimeOrParam::Literal(lower_time_lit(cx, p)?)),
+        Rule::ident => Ok(ast::TimeOrParam::Param(lower_ident(cx, p))),
+        _ => Err(cx.unexpected(&p)),
+    }
 }
 
 fn lower_cond(cx: &Cx, pair: Pair<'_, Rule>) -> Result<ast::Cond> {
