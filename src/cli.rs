@@ -64,15 +64,9 @@ pub struct LintArgs {
 /// Arguments of `pacta snapshot`.
 #[derive(Debug, clap::Args)]
 pub struct SnapshotArgs {
-    /// Rule files, or folders of `*.pacta` files.
-    #[arg(required = true, value_name = "RULES")]
-    pub rules: Vec<PathBuf>,
-    /// Event logs.
-    #[arg(long = "events", short = 'e', value_name = "LOG")]
-    pub events: Vec<PathBuf>,
-    /// Check as of this instant (see `pacta check --help`).
-    #[arg(long, value_name = "TIME")]
-    pub as_of: Option<String>,
+    /// Rules, logs and how to read them.
+    #[command(flatten)]
+    pub run: RunArgs,
     /// Replace the snapshot with the new report.
     #[arg(long, env = "PACTA_ACCEPT", value_parser = clap::builder::FalseyValueParser::new())]
     pub accept: bool,
@@ -96,32 +90,18 @@ pub struct ExplainArgs {
     /// A commitment id, an instance `id[var=value]`, or a claim id.
     #[arg(value_name = "ID")]
     pub target: String,
-    /// Rule files, or folders of `*.pacta` files.
-    #[arg(required = true, value_name = "RULES")]
-    pub rules: Vec<PathBuf>,
-    /// Event logs.
-    #[arg(long = "events", short = 'e', value_name = "LOG")]
-    pub events: Vec<PathBuf>,
-    /// Check as of this instant (see `pacta check --help`).
-    #[arg(long, value_name = "TIME")]
-    pub as_of: Option<String>,
-    /// Override a `param` for this run.
-    #[arg(long = "param", value_name = "NAME=VALUE")]
-    pub params: Vec<String>,
+    /// Rules, logs and how to read them.
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 /// Arguments of `pacta graph`.
 #[derive(Debug, clap::Args)]
 pub struct GraphArgs {
-    /// Rule files, or folders of `*.pacta` files.
-    #[arg(required = true, value_name = "RULES")]
-    pub rules: Vec<PathBuf>,
-    /// Event logs; with them, nodes are coloured by status and verdict.
-    #[arg(long = "events", short = 'e', value_name = "LOG")]
-    pub events: Vec<PathBuf>,
-    /// Check as of this instant (see `pacta check --help`).
-    #[arg(long, value_name = "TIME")]
-    pub as_of: Option<String>,
+    /// Rules, logs (with them, nodes are coloured by status and verdict)
+    /// and how to read them.
+    #[command(flatten)]
+    pub run: RunArgs,
     /// Drawing format.
     #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
     pub format: GraphFormat,
@@ -139,9 +119,11 @@ pub enum GraphFormat {
     Mermaid,
 }
 
-/// Arguments of `pacta check`.
+/// What every command that evaluates rules takes (`check`, `explain`,
+/// `graph`, `snapshot`): the rules, the logs, the as-of, how the logs are
+/// read and param overrides — so a log `check` reads, the others read too.
 #[derive(Debug, clap::Args)]
-pub struct CheckArgs {
+pub struct RunArgs {
     /// Rule files, or folders of `*.pacta` files.
     #[arg(required = true, value_name = "RULES")]
     pub rules: Vec<PathBuf>,
@@ -151,15 +133,6 @@ pub struct CheckArgs {
     /// Check as of this instant: RFC 3339, a local date-time, a date (its end), or `now`. Default: the last event.
     #[arg(long, value_name = "TIME")]
     pub as_of: Option<String>,
-    /// Report format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
-    /// Verdicts that fail the run (exit 1), comma-separated: statuses and claim verdicts.
-    #[arg(long, value_name = "LIST", default_value = "violated,contradicted")]
-    pub fail_on: String,
-    /// Write the report to this file instead of standard output.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
     /// Name of the time field in the logs.
     #[arg(long, default_value = "at", value_name = "FIELD")]
     pub time_field: String,
@@ -169,12 +142,52 @@ pub struct CheckArgs {
     /// Skip and count bad log lines instead of failing.
     #[arg(long)]
     pub skip_bad_lines: bool,
-    /// Add a coverage section: commitments never triggered, event kinds no rule reads.
-    #[arg(long)]
-    pub coverage: bool,
     /// Override a `param` for this run: `--param immediately=3d`.
     #[arg(long = "param", value_name = "NAME=VALUE")]
     pub params: Vec<String>,
+}
+
+impl RunArgs {
+    /// The logs to read.
+    fn logs(&self) -> Vec<Input> {
+        self.events.iter().map(|p| Input::from_arg(p)).collect()
+    }
+
+    /// The options of the run (the in-memory engine, every instance kept);
+    /// `Err` with the message printed when a `--param` is malformed.
+    fn options(&self) -> Result<CheckOptions, Outcome> {
+        Ok(CheckOptions {
+            as_of: as_of_arg(self.as_of.as_deref()),
+            read: ReadOptions {
+                time_field: self.time_field.clone(),
+                kind_field: self.kind_field.clone(),
+                skip_bad_lines: self.skip_bad_lines,
+                progress: None,
+            },
+            params: parse_params(&self.params)?,
+            ..CheckOptions::default()
+        })
+    }
+}
+
+/// Arguments of `pacta check`.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Rules, logs and how to read them.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Verdicts that fail the run (exit 1), comma-separated: statuses and claim verdicts.
+    #[arg(long, value_name = "LIST", default_value = "violated,contradicted")]
+    pub fail_on: String,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Add a coverage section: commitments never triggered, event kinds no rule reads.
+    #[arg(long)]
+    pub coverage: bool,
     /// Which evaluator runs: `auto` streams a time-ordered JSON Lines log
     /// when the rules allow it and evaluates in memory otherwise; `stream`
     /// fails (exit 2, saying why) when the run cannot be streamed;
@@ -290,8 +303,8 @@ fn check(args: CheckArgs) -> Outcome {
             );
         }
     };
-    let params = match parse_params(&args.params) {
-        Ok(p) => p,
+    let base = match args.run.options() {
+        Ok(o) => o,
         Err(o) => return o,
     };
     if args.coverage && args.engine == EngineArg::Stream {
@@ -301,14 +314,6 @@ fn check(args: CheckArgs) -> Outcome {
         );
     }
     let opts = CheckOptions {
-        as_of: as_of_arg(args.as_of.as_deref()),
-        read: ReadOptions {
-            time_field: args.time_field.clone(),
-            kind_field: args.kind_field.clone(),
-            skip_bad_lines: args.skip_bad_lines,
-            progress: None,
-        },
-        params,
         // Streamed when the rules and the log allow it (`--coverage` needs
         // every event); the summary keeps only the instances it lists.
         engine: match args.engine {
@@ -325,9 +330,10 @@ fn check(args: CheckArgs) -> Outcome {
         spill_bytes: std::env::var("PACTA_SPILL_BYTES")
             .ok()
             .and_then(|v| v.parse().ok()),
+        ..base
     };
-    let logs: Vec<Input> = args.events.iter().map(|p| Input::from_arg(p)).collect();
-    let bar = progress_bar(&args.events);
+    let logs = args.run.logs();
+    let bar = progress_bar(&args.run.events);
     let mut opts = opts;
     if let Some(b) = &bar {
         let b = b.clone();
@@ -340,7 +346,7 @@ fn check(args: CheckArgs) -> Outcome {
             b.set_position(bytes);
         }));
     }
-    let result = crate::check(&args.rules, &logs, &opts);
+    let result = crate::check(&args.run.rules, &logs, &opts);
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
@@ -396,17 +402,11 @@ fn explain(args: ExplainArgs) -> Outcome {
         Ok(t) => t,
         Err(e) => return input_error(e, "write `id`, `id[var=value]` or a claim id"),
     };
-    let params = match parse_params(&args.params) {
-        Ok(p) => p,
+    let opts = match args.run.options() {
+        Ok(o) => o,
         Err(o) => return o,
     };
-    let logs: Vec<Input> = args.events.iter().map(|p| Input::from_arg(p)).collect();
-    let opts = CheckOptions {
-        as_of: as_of_arg(args.as_of.as_deref()),
-        params,
-        ..CheckOptions::default()
-    };
-    let run = match crate::check(&args.rules, &logs, &opts) {
+    let run = match crate::check(&args.run.rules, &args.run.logs(), &opts) {
         Ok(run) => run,
         Err(Failure { sources, diags }) => return report_failure(&sources, &diags),
     };
@@ -422,19 +422,18 @@ fn stdout_colour() -> bool {
 }
 
 fn snapshot(args: SnapshotArgs) -> Outcome {
-    let logs: Vec<Input> = args.events.iter().map(|p| Input::from_arg(p)).collect();
-    let opts = CheckOptions {
-        as_of: as_of_arg(args.as_of.as_deref()),
-        ..CheckOptions::default()
+    let opts = match args.run.options() {
+        Ok(o) => o,
+        Err(o) => return o,
     };
-    let run = match crate::check(&args.rules, &logs, &opts) {
+    let run = match crate::check(&args.run.rules, &args.run.logs(), &opts) {
         Ok(run) => run,
         Err(Failure { sources, diags }) => return report_failure(&sources, &diags),
     };
     let snap = args
         .snap
         .clone()
-        .unwrap_or_else(|| match args.rules.first() {
+        .unwrap_or_else(|| match args.run.rules.first() {
             Some(p) if p.is_dir() => p.join("pacta.snap"),
             Some(p) => {
                 let mut s = p.clone().into_os_string();
@@ -723,22 +722,21 @@ fn as_of_arg(a: Option<&str>) -> AsOf {
 }
 
 fn graph(args: GraphArgs) -> Outcome {
-    let rules = match crate::rules_to_model(&args.rules, &[]) {
+    let opts = match args.run.options() {
+        Ok(o) => o,
+        Err(o) => return o,
+    };
+    let rules = match crate::rules_to_model(&args.run.rules, &opts.params) {
         Ok(r) => r,
         Err(Failure { sources, diags }) => return report_failure(&sources, &diags),
     };
-    let text = if args.events.is_empty() {
+    let text = if args.run.events.is_empty() {
         match args.format {
             GraphFormat::Dot => report::graph::render_dot(&rules.model, &rules.graph, None),
             GraphFormat::Mermaid => report::graph::render_mermaid(&rules.model, &rules.graph, None),
         }
     } else {
-        let logs: Vec<Input> = args.events.iter().map(|p| Input::from_arg(p)).collect();
-        let opts = CheckOptions {
-            as_of: as_of_arg(args.as_of.as_deref()),
-            ..CheckOptions::default()
-        };
-        let run = match crate::check_rules(rules, &logs, &opts) {
+        let run = match crate::check_rules(rules, &args.run.logs(), &opts) {
             Ok(run) => run,
             Err(Failure { sources, diags }) => return report_failure(&sources, &diags),
         };

@@ -775,3 +775,79 @@ fn streamed_json_matches_rendered_json() {
         }
     }
 }
+
+/// `explain`, `graph` and `snapshot` read a log as `check` reads it: the
+/// same `--time-field`, `--kind-field`, `--skip-bad-lines` and `--param`
+/// (they once took only `--events` and `--as-of`).
+#[test]
+fn every_evaluating_command_reads_logs_as_check_does() {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("run_args");
+    std::fs::create_dir_all(&dir).unwrap();
+    let rules = dir.join("rules.pacta");
+    std::fs::write(
+        &rules,
+        "party shop\nevent paid(order: id)\nevent shipped(order: id)\nparam p = 1 hour\n\
+         commitment ship { for each order by shop after paid(order) must shipped(order) within p }\n",
+    )
+    .unwrap();
+    let log = dir.join("events.jsonl");
+    std::fs::write(
+        &log,
+        "{\"ts\": \"2025-03-01T09:00:00Z\", \"kind\": \"paid\", \"order\": \"A\"}\n\
+         not json\n\
+         {\"ts\": \"2025-03-01T11:00:00Z\", \"kind\": \"shipped\", \"order\": \"A\"}\n",
+    )
+    .unwrap();
+    let snap = dir.join("rules.snap");
+    let _ = std::fs::remove_file(&snap);
+    let (rules, log, snap) = (
+        rules.display().to_string(),
+        log.display().to_string(),
+        snap.display().to_string(),
+    );
+    // Within 1 hour the shipment at 11:00 is late; `--param p=3h` makes it on time.
+    let read: Vec<&str> = vec![
+        "-e",
+        &log,
+        "--time-field",
+        "ts",
+        "--kind-field",
+        "kind",
+        "--skip-bad-lines",
+        "--param",
+        "p=3h",
+    ];
+    let with = |head: &[&str], tail: &[&str]| {
+        let mut a: Vec<&str> = head.to_vec();
+        a.extend_from_slice(&read);
+        a.extend_from_slice(tail);
+        pacta(&a)
+    };
+    let (code, out, err) = with(&["check", &rules], &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("FULFILLED (1)"), "{out}");
+    let (code, out, err) = with(&["explain", "ship[order=A]", &rules], &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("verdict: fulfilled"), "{out}");
+    let (code, out, err) = with(&["graph", &rules], &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("ship\\nfulfilled"), "{out}");
+    let (code, out, err) = with(&["snapshot", &rules], &["--snap", &snap]);
+    assert_eq!(code, 0, "{out}{err}");
+    let kept = std::fs::read_to_string(&snap).unwrap();
+    assert!(kept.contains("fulfilled"), "{kept}");
+    // Without the field names the log cannot be read.
+    let (code, _, err) = pacta(&["explain", "ship[order=A]", &rules, "-e", &log]);
+    assert_eq!(code, 2, "{err}");
+    // An unknown param is refused by every command, with or without logs.
+    for cmd in [
+        &["graph", &rules][..],
+        &["snapshot", &rules, "--snap", &snap],
+    ] {
+        let mut a = cmd.to_vec();
+        a.extend(["--param", "nope=1"]);
+        let (code, _, err) = pacta(&a);
+        assert_eq!(code, 2, "{cmd:?}: {err}");
+        assert!(err.contains("`--param nope`"), "{err}");
+    }
+}
