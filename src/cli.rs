@@ -149,13 +149,13 @@ pub struct RunArgs {
 
 impl RunArgs {
     /// The logs to read.
-    fn logs(&self) -> Vec<Input> {
+    pub fn logs(&self) -> Vec<Input> {
         self.events.iter().map(|p| Input::from_arg(p)).collect()
     }
 
     /// The options of the run (the in-memory engine, every instance kept);
     /// `Err` with the message printed when a `--param` is malformed.
-    fn options(&self) -> Result<CheckOptions, Outcome> {
+    pub fn options(&self) -> Result<CheckOptions, Outcome> {
         Ok(CheckOptions {
             as_of: as_of_arg(self.as_of.as_deref()),
             read: ReadOptions {

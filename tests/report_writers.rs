@@ -19,11 +19,10 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use clap::Parser as _;
+use pacta::Checked;
 use pacta::cli::{Cli, Command};
-use pacta::events::{Input, ReadOptions};
+use pacta::events::Input;
 use pacta::report::FailOn;
-use pacta::resolve::ParamOverride;
-use pacta::{AsOf, CheckOptions, Checked};
 
 /// One run to render, where it comes from, and its `--fail-on` set.
 struct Case {
@@ -69,35 +68,12 @@ fn run(name: &str, rules: &Path, dir: &Path) -> Case {
     let Command::Check(args) = Cli::try_parse_from(&argv).unwrap().command else {
         panic!("{name}: not a check");
     };
-    let params = args
-        .params
-        .iter()
-        .map(|p| {
-            let (name, value) = p.split_once('=').unwrap();
-            ParamOverride {
-                name: name.trim().to_string(),
-                value: pacta::syntax::parse_param_value(value).unwrap(),
-            }
-        })
-        .collect();
-    // Set field by field, so options added later keep their defaults.
-    let mut opts = CheckOptions {
-        as_of: match args.as_of.as_deref() {
-            None => AsOf::LastEvent,
-            Some("now") => AsOf::Now,
-            Some(t) => AsOf::At(t.to_string()),
-        },
-        ..CheckOptions::default()
+    // The CLI's own options (the in-memory engine), as `check` builds them.
+    let Ok(opts) = args.run.options() else {
+        panic!("{name}: bad arguments");
     };
-    opts.read = ReadOptions {
-        time_field: args.time_field.clone(),
-        kind_field: args.kind_field.clone(),
-        skip_bad_lines: args.skip_bad_lines,
-        progress: None,
-    };
-    opts.params = params;
-    let inputs: Vec<Input> = args.events.iter().map(|p| Input::from_arg(p)).collect();
-    let run = pacta::check(&args.rules, &inputs, &opts)
+    let inputs: Vec<Input> = args.run.logs();
+    let run = pacta::check(&args.run.rules, &inputs, &opts)
         .unwrap_or_else(|f| panic!("{name}: the check fails: {:?}", f.diags));
     Case {
         name: name.to_string(),
