@@ -451,26 +451,10 @@ impl Builder<'_> {
             }
             _ => {
                 let a = self.atom(coms, kinds, var, first);
-                // AVOIDS an open question, not a bug: in a trigger
-                // `a and (b or c)` where one side of the `or` names a
-                // `for each` commitment and the other does not, the instance
-                // exists (through the other side) before the named one's
-                // instance for its key appears; when that appears late,
-                // expired since its window closed, the instance turns out
-                // expired since then too — later evidence changes the past,
-                // which `later_evidence_does_not_change_the_past` reports.
-                // So both sides bind the variable or neither does. (The
-                // engine bug `or_binding_one_side_under_and` that this first
-                // avoided is fixed and has its test.)
-                let inner = if !must_bind {
-                    Bind::Any
-                } else if self.t.chance(50) {
-                    Bind::Must
-                } else {
-                    Bind::MustNot
-                };
-                let b = self.atom(coms, kinds, var, inner);
-                let c = self.atom(coms, kinds, var, inner);
+                // The sides of a nested `or` bind the variable or not, each
+                // on its own (`or_binding_one_side_under_and` was a bug).
+                let b = self.atom(coms, kinds, var, Bind::Any);
+                let c = self.atom(coms, kinds, var, Bind::Any);
                 if self.t.chance(50) {
                     CondS::And(Box::new(a), Box::new(CondS::Or(Box::new(b), Box::new(c))))
                 } else {
@@ -1205,13 +1189,20 @@ fn same_verdicts(
 
 /// The commitments whose past may legitimately change with later evidence,
 /// directly or through the commitments they name: those whose conditions
-/// name a `for each` commitment without `after`. Its instances are made by
-/// the `must` pattern's events, so an instance can appear with a later
-/// event (and, say, have been violated since an earlier deadline); until
-/// then a condition on it cannot hold. Both pacta and the reference read it
-/// so; the design does not say otherwise.
+/// name a `for each` commitment whose instance for a key can appear with a
+/// later event, dated earlier than that event. Two kinds do:
+///
+/// - one without `after`: its instances are made by the `must` pattern's
+///   events, so an instance can appear with a later event (and, say, have
+///   been violated since an earlier deadline); until then a condition on it
+///   cannot hold;
+/// - one with a window of fixed times (`by`, `between`): a key first seen
+///   after the window closed is `expired` since the window closed
+///   (docs/language.md, "`after` with `by` or `between`").
+///
+/// Both pacta and the reference read them so.
 fn past_may_change(model: &pacta::model::Model) -> Vec<bool> {
-    use pacta::model::Trigger;
+    use pacta::model::{Trigger, Window};
     let n = model.commitments.len();
     let mut tainted = vec![false; n];
     loop {
@@ -1228,7 +1219,9 @@ fn past_may_change(model: &pacta::model::Model) -> Vec<bool> {
             }
             let appears_late = |j: &usize| {
                 let o = &model.commitments[*j];
-                !o.vars.is_empty() && matches!(o.trigger, Trigger::Immediate)
+                !o.vars.is_empty()
+                    && (matches!(o.trigger, Trigger::Immediate)
+                        || matches!(o.window, Window::By(_) | Window::Between(..)))
             };
             let t = named.iter().any(|j| tainted[*j] || appears_late(j));
             if t && !tainted[i] {
