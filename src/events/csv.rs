@@ -23,12 +23,22 @@ impl Fields for Row<'_> {
     }
 }
 
-/// Where the lines of a CSV log end, for the part of it still ahead of
-/// the parser: maximal runs of `\r`/`\n` bytes with the line ends in them.
-/// A record's line is that of its first byte past any line ends at its
-/// offset (with CRLF the csv crate ends a record at `\r` and starts the next
-/// at `\n`). Offsets are asked in order, so runs behind them are dropped:
-/// the map holds only what the parser's buffer holds.
+/// The csv parser's read buffer. Its position is never further than this
+/// behind what was read, which bounds what [`Lines`] keeps.
+const BUFFER: usize = 64 << 10;
+
+/// A row (a record, which quoted cells may run over several lines) longer
+/// than this stops the read: the parser holds a whole row in memory.
+const MAX_ROW: u64 = 4 * super::MAX_LINE as u64;
+
+/// Which line each row starts on, and how long lines and rows get. A row
+/// starts on the line of its first byte past any line ends at the parser's
+/// offset before it (the csv crate skips blank lines, and with CRLF ends a
+/// record at `\r` and starts the next at `\n`). Offsets are asked in order,
+/// at most [`BUFFER`] behind what was read, so only the runs of `\r`/`\n`
+/// bytes of the last few buffers are kept; when a run still reaches the
+/// end of what was read, the line is settled by the next byte that is not
+/// a line end.
 #[derive(Debug, Default)]
 struct Lines {
     /// (start, end, line ends in the run), in order.
@@ -38,15 +48,25 @@ struct Lines {
     /// Bytes read so far, and line ends among them.
     read: u64,
     newlines: u64,
-    /// Bytes of the current line so far.
+    /// Bytes of the current line so far, its line end included.
     line_len: usize,
+    /// Where the row being read starts (the parser's offset before it).
+    row_start: u64,
+    /// Its line, once known; `None` while only line ends follow its start.
+    row_line: Option<u64>,
+    /// Set once a line or a row passed its limit.
+    too_long: Option<TooLong>,
 }
 
 impl Lines {
     fn feed(&mut self, chunk: &[u8]) {
         for (i, &b) in chunk.iter().enumerate() {
-            let at = self.read + i as u64;
+            self.line_len += 1;
+            if self.line_len > super::MAX_LINE && self.too_long.is_none() {
+                self.too_long = Some(TooLong::Line);
+            }
             if b == b'\r' || b == b'\n' {
+                let at = self.read + i as u64;
                 let nl = u64::from(b == b'\n');
                 match self.runs.back_mut() {
                     Some(run) if run.1 == at => {
@@ -56,18 +76,34 @@ impl Lines {
                     _ => self.runs.push_back((at, at + 1, nl)),
                 }
                 self.newlines += nl;
-                if b == b'\n' {
-                    self.line_len = 0;
-                }
-            } else {
-                self.line_len += 1;
+                // A lone `\r` ends a line too, for the csv parser.
+                self.line_len = 0;
+            } else if self.row_line.is_none() {
+                self.row_line = Some(self.newlines + 1);
             }
         }
         self.read += chunk.len() as u64;
+        // Runs the parser can no longer ask about: counted, then dropped.
+        let keep_from = self.read.saturating_sub(4 * BUFFER as u64);
+        while let Some(&(_, end, nl)) = self.runs.front() {
+            if end > keep_from {
+                break;
+            }
+            self.before += nl;
+            self.runs.pop_front();
+        }
+        // What was read past the row's start is the row, and at most a
+        // buffer of what follows it.
+        if self.read - self.row_start > MAX_ROW + BUFFER as u64 && self.too_long.is_none() {
+            self.too_long = Some(TooLong::Row);
+        }
     }
 
-    /// The 1-based line of the record at byte `at`.
-    fn line_of(&mut self, at: u64) -> u64 {
+    /// A row starts at byte `at` (what was read past it is at most a
+    /// buffer): its line is settled now, or by the next byte that is not a
+    /// line end.
+    fn start_row(&mut self, at: u64) {
+        self.row_start = at;
         while let Some(&(_, end, nl)) = self.runs.front() {
             if end > at {
                 break;
@@ -75,15 +111,26 @@ impl Lines {
             self.before += nl;
             self.runs.pop_front();
         }
-        match self.runs.front() {
-            Some(&(start, _, nl)) if start <= at => self.before + nl + 1,
-            _ => self.before + 1,
-        }
+        self.row_line = match self.runs.front() {
+            // Inside a run of line ends that the reading has gone past.
+            Some(&(start, end, nl)) if start <= at && end < self.read => Some(self.before + nl + 1),
+            // Inside a run that reaches what was read: not yet known.
+            Some(&(start, _, _)) if start <= at => None,
+            // On a byte already read that is not a line end.
+            _ if at < self.read => Some(self.before + 1),
+            _ => None,
+        };
+    }
+
+    /// The line of the row started last (at the end of the log, the line
+    /// after the last line end).
+    fn row_line(&self) -> u64 {
+        self.row_line.unwrap_or(self.newlines + 1)
     }
 }
 
 /// The log as the csv parser reads it: every byte is noted in [`Lines`],
-/// and a line longer than [`super::MAX_LINE`] stops the read.
+/// and a line or a row over its limit stops the read.
 struct Tracked<'l, R> {
     inner: R,
     lines: &'l std::cell::RefCell<Lines>,
@@ -96,24 +143,32 @@ impl<R: Read> Read for Tracked<'_, R> {
         let mut lines = self.lines.borrow_mut();
         lines.feed(buf.get(..n).unwrap_or_default());
         self.progress.set(self.progress.get() + n as u64);
-        if lines.line_len > super::MAX_LINE {
-            return Err(std::io::Error::other(LineTooLong));
+        match lines.too_long {
+            Some(t) => Err(std::io::Error::other(t)),
+            None => Ok(n),
         }
-        Ok(n)
     }
 }
 
 /// The error [`Tracked`] stops a read with.
-#[derive(Debug)]
-struct LineTooLong;
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TooLong {
+    /// A line (its line end included) over [`super::MAX_LINE`].
+    Line,
+    /// A row over [`MAX_ROW`].
+    Row,
+}
 
-impl std::fmt::Display for LineTooLong {
+impl std::fmt::Display for TooLong {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "line longer than {} MiB", super::MAX_LINE >> 20)
+        match self {
+            TooLong::Line => write!(f, "line longer than {} MiB", super::MAX_LINE >> 20),
+            TooLong::Row => write!(f, "row longer than {} MiB", MAX_ROW >> 20),
+        }
     }
 }
 
-impl std::error::Error for LineTooLong {}
+impl std::error::Error for TooLong {}
 
 impl Reader<'_> {
     /// Reads a CSV log as a stream: memory for one record (and the parser's
@@ -123,8 +178,8 @@ impl Reader<'_> {
     pub(super) fn read_csv(&mut self, input: impl Read) -> Result<(), RunError> {
         let lines = std::cell::RefCell::new(Lines::default());
         let progress = std::cell::Cell::new(0u64);
-        let line_of = |byte: u64| lines.borrow_mut().line_of(byte);
         let mut rdr = ::csv::ReaderBuilder::new()
+            .buffer_capacity(BUFFER)
             .has_headers(true)
             .flexible(false)
             .from_reader(Tracked {
@@ -134,17 +189,21 @@ impl Reader<'_> {
             });
         let file = self.file.clone();
         // A read that failed: too long a line (where it is), or the input.
+        // `row`: the line the row being read starts on.
         let io_error =
-            |e: &::csv::Error| -> Option<RunError> {
+            |e: &::csv::Error, row: u64| -> Option<RunError> {
                 let ::csv::ErrorKind::Io(io) = e.kind() else {
                     return None;
                 };
                 let l = lines.borrow();
                 let line = l.newlines + 1;
-                Some(match io.get_ref().and_then(|x| x.downcast_ref::<LineTooLong>()) {
+                Some(match io.get_ref().and_then(|x| x.downcast_ref::<TooLong>()) {
                 Some(too_long) => RunError::Log {
                     file: file.clone(),
-                    line,
+                    line: match too_long {
+                        TooLong::Line => line,
+                        TooLong::Row => row,
+                    },
                     column: None,
                     message: too_long.to_string(),
                     help: "each event must be one row of its own; a cell cannot hold megabytes"
@@ -173,7 +232,7 @@ impl Reader<'_> {
                 })
                 .collect(),
             Err(e) => {
-                if let Some(err) = io_error(&e) {
+                if let Some(err) = io_error(&e, 1) {
                     return Err(err);
                 }
                 return Err(RunError::Log {
@@ -188,14 +247,14 @@ impl Reader<'_> {
         let mut record = ::csv::ByteRecord::new();
         let mut reported = 0;
         loop {
-            let line = line_of(rdr.position().byte());
+            lines.borrow_mut().start_row(rdr.position().byte());
             let result = rdr.read_byte_record(&mut record);
+            let line = lines.borrow().row_line();
             self.advance(progress.get() - reported);
             reported = progress.get();
             match result {
                 Ok(false) => break,
                 Ok(true) => {
-                    let line = record.position().map_or(line, |p| line_of(p.byte()));
                     if record.iter().all(|c| c.is_empty()) {
                         continue;
                     }
@@ -231,10 +290,9 @@ impl Reader<'_> {
                     }
                 }
                 Err(e) => {
-                    if let Some(err) = io_error(&e) {
+                    if let Some(err) = io_error(&e, line) {
                         return Err(err);
                     }
-                    let line = e.position().map_or(line, |p| line_of(p.byte()));
                     let msg = match e.kind() {
                         ::csv::ErrorKind::UnequalLengths {
                             expected_len, len, ..
@@ -259,13 +317,14 @@ impl Reader<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::Lines;
+    use super::{BUFFER, Lines, MAX_ROW, TooLong};
 
-    /// The line of a record is that of its first byte past line ends, as
-    /// the whole-file count gave it, whatever the read boundaries.
+    /// The line of a row is that of its first byte past line ends, as the
+    /// whole-file count gave it, wherever the reading stands when the row
+    /// starts (the parser's offset is up to a buffer behind it).
     #[test]
-    fn lines_are_counted_across_reads_and_crlf() {
-        let text = b"at,event\r\nx,y\r\n\r\n\nz,w\nq";
+    fn rows_start_on_the_lines_the_whole_file_count_gives() {
+        let text = b"at,event\r\nx,y\r\n\r\n\nz,w\nq\r\r\n\n";
         let whole = |at: usize| {
             let mut at = at;
             while text.get(at).is_some_and(|b| *b == b'\r' || *b == b'\n') {
@@ -275,15 +334,32 @@ mod tests {
                 .map_or(0, |t| t.iter().filter(|b| **b == b'\n').count()) as u64
                 + 1
         };
-        for cut in 1..text.len() {
-            let mut lines = Lines::default();
-            let (a, b) = text.split_at(cut);
-            lines.feed(a);
-            lines.feed(b);
-            for at in 0..text.len() {
-                assert_eq!(lines.line_of(at as u64), whole(at), "cut {cut}, byte {at}");
+        for cut in 0..=text.len() {
+            for at in 0..=cut {
+                let (a, b) = text.split_at(cut);
+                let mut lines = Lines::default();
+                lines.feed(a);
+                lines.start_row(at as u64);
+                lines.feed(b);
+                assert_eq!(lines.row_line(), whole(at), "read {cut}, row at {at}");
             }
         }
+    }
+
+    /// A row running over many short lines (a quoted cell) is stopped once
+    /// more than [`MAX_ROW`] (and a buffer) was read past its start.
+    #[test]
+    fn a_row_over_its_limit_is_stopped() {
+        let mut lines = Lines::default();
+        lines.start_row(0);
+        let chunk = b"a\n".repeat(1 << 20);
+        let mut fed = 0u64;
+        while lines.too_long.is_none() && fed <= 2 * MAX_ROW {
+            lines.feed(&chunk);
+            fed += chunk.len() as u64;
+        }
+        assert_eq!(lines.too_long, Some(TooLong::Row));
+        assert!(fed > MAX_ROW && fed <= MAX_ROW + BUFFER as u64 + chunk.len() as u64);
     }
 
     #[test]
@@ -295,5 +371,8 @@ mod tests {
         assert_eq!((lines.line_len, lines.newlines), (4, 1));
         lines.feed(b"\r\n");
         assert_eq!((lines.line_len, lines.newlines), (0, 2));
+        // A lone `\r` ends a line for the csv parser too.
+        lines.feed(b"hi\rjk");
+        assert_eq!((lines.line_len, lines.newlines), (2, 2));
     }
 }
