@@ -338,7 +338,9 @@ pub struct Commitment {
     /// Params the deadline depends on (`within`, `by`, or the end of
     /// `between`).
     pub params: Vec<String>,
-    /// The param the start of a `between` window names, if any.
+    /// The param the start of a `between` window names, if any. No flip
+    /// is given for it: whether a later start changes the verdict depends
+    /// on every event in the window, which an instance does not keep.
     pub start_param: Option<String>,
 }
 

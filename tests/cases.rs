@@ -851,3 +851,50 @@ fn every_evaluating_command_reads_logs_as_check_does() {
         assert!(err.contains("`--param nope`"), "{err}");
     }
 }
+
+/// A `between` window gives a flip for its end param only: none for a
+/// start param (a later start's effect depends on every event in the
+/// window), none when both ends are the same param (it moves both).
+#[test]
+fn between_params_flip_only_where_one_threshold_holds() {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("between_flips");
+    std::fs::create_dir_all(&dir).unwrap();
+    let rules = dir.join("rules.pacta");
+    std::fs::write(
+        &rules,
+        "party shop\nevent shipped(order: id)\nparam day = 2025-03-10\n\
+         param opening = 2025-03-01\nparam closing = 2025-03-12\n\
+         commitment both { by shop must shipped(order: \"C\") between day and day }\n\
+         commitment start { by shop must shipped(order: \"C\") between opening and 2025-03-12 }\n\
+         commitment end { by shop must shipped(order: \"C\") between 2025-03-01 and closing }\n",
+    )
+    .unwrap();
+    let log = dir.join("events.jsonl");
+    std::fs::write(
+        &log,
+        "{\"at\": \"2025-03-05T10:00:00Z\", \"event\": \"shipped\", \"order\": \"C\"}\n\
+         {\"at\": \"2025-03-08T10:00:00Z\", \"event\": \"shipped\", \"order\": \"C\"}\n\
+         {\"at\": \"2025-03-12T10:00:00Z\", \"event\": \"shipped\", \"order\": \"C\"}\n",
+    )
+    .unwrap();
+    let (rules, log) = (rules.display().to_string(), log.display().to_string());
+    let (_, out, err) = pacta(&["check", &rules, "--events", &log, "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|_| panic!("{err}"));
+    let flip = |id: &str| {
+        report["commitments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap()
+            .get("param_flip")
+            .cloned()
+    };
+    assert_eq!(flip("both"), None, "{out}");
+    assert_eq!(flip("start"), None, "{out}");
+    assert_eq!(
+        flip("end").unwrap()["if"],
+        "closing < 2025-03-05T10:00:00Z",
+        "{out}"
+    );
+}

@@ -32,13 +32,13 @@ pub enum Threshold {
 
 /// The flip of one instance, when its deadline is `within PARAM`.
 pub fn flip(c: &Commitment, inst: &Instance, as_of: Timestamp) -> Option<Flip> {
-    if let (None, Some(param), Window::Between(a, _)) =
-        (c.params.first(), &c.start_param, &c.window)
-    {
-        return flip_start(c, inst, as_of, param.clone(), *a);
-    }
     let param = c.params.first()?.clone();
     if let Window::By(b) | Window::Between(_, b) = &c.window {
+        // The end of `between` moves alone, unless the start is the same
+        // param: then no single threshold says where the verdict flips.
+        if c.start_param.as_ref() == Some(&param) {
+            return None;
+        }
         return flip_by(c, inst, as_of, param, *b);
     }
     let Window::Within {
@@ -112,32 +112,6 @@ fn flip_by(
         to,
         op,
         at: Threshold::Instant(target),
-    })
-}
-
-/// The flip of a `between PARAM and …` window's start: a fulfilment at F
-/// would have come too early had the window opened after F. (Other
-/// verdicts do not turn on the start alone: an event before the start is
-/// not kept to say where the start would have to be.)
-fn flip_start(
-    c: &Commitment,
-    inst: &Instance,
-    as_of: Timestamp,
-    param: String,
-    start: Timestamp,
-) -> Option<Flip> {
-    if c.prohibition || inst.status_at(as_of) != Status::Fulfilled {
-        return None;
-    }
-    Some(Flip {
-        param,
-        value: start
-            .to_zoned_datetime(c.calendar.zone.tz.clone())
-            .strftime("%Y-%m-%dT%H:%M:%S%.f%:z")
-            .to_string(),
-        to: Status::Violated,
-        op: ">",
-        at: Threshold::Instant(inst.decision?.at.at),
     })
 }
 
