@@ -702,72 +702,66 @@ impl Resolver<'_> {
     }
 
     fn duration_param(&mut self, name: &ast::Ident) -> Duration {
-        match self
-            .param_index
-            .get(&name.name)
-            .and_then(|i| self.params.get(*i))
-        {
-            Some(Param {
-                value: ParamValue::Duration(d),
-                ..
-            }) => *d,
-            Some(p) => {
-                let kind = param_kind(&p.value);
-                self.diags.push(ResolveError::Invalid {
-                    message: format!("param `{}` is not a duration", name.name),
-                    span: name.span,
-                    label: format!("{kind}, not a duration"),
-                    help: "`within` takes a duration such as `2 days` or a duration param".into(),
-                });
-                Duration::Exact(SignedDuration::ZERO)
-            }
-            None => {
-                let help = self.declared_list("params", self.param_index.keys());
-                self.diags.push(ResolveError::Undeclared {
-                    what: "param",
-                    name: name.name.clone(),
-                    span: name.span,
-                    help,
-                });
-                Duration::Exact(SignedDuration::ZERO)
-            }
-        }
+        self.param_of_kind(
+            name,
+            "a duration",
+            "`within` takes a duration such as `2 days` or a duration param",
+            |p| match p.value {
+                ParamValue::Duration(d) => Some(d),
+                _ => None,
+            },
+        )
+        .unwrap_or(Duration::Exact(SignedDuration::ZERO))
     }
 
     /// A time param named in a window: its instant and its deadline; `None`
     /// (with an error) for an undeclared param or one of another kind.
     fn time_param(&mut self, name: &ast::Ident) -> Option<(jiff::Timestamp, Bound)> {
-        match self
+        self.param_of_kind(
+            name,
+            "a time",
+            "`between` takes times such as `2025-03-01` or time params",
+            |p| match (&p.value, p.deadline) {
+                (ParamValue::Time(t), Some(b)) => Some((*t, b)),
+                _ => None,
+            },
+        )
+    }
+
+    /// The param `name` as `pick` reads it; `None`, with a located error,
+    /// when it is undeclared or not `kind` (`pick` gives `None`).
+    fn param_of_kind<T>(
+        &mut self,
+        name: &ast::Ident,
+        kind: &str,
+        help: &str,
+        pick: impl Fn(&Param) -> Option<T>,
+    ) -> Option<T> {
+        let Some(p) = self
             .param_index
             .get(&name.name)
             .and_then(|i| self.params.get(*i))
-        {
-            Some(Param {
-                value: ParamValue::Time(t),
-                deadline: Some(b),
-                ..
-            }) => Some((*t, *b)),
-            Some(p) => {
-                let kind = param_kind(&p.value);
-                self.diags.push(ResolveError::Invalid {
-                    message: format!("param `{}` is not a time", name.name),
-                    span: name.span,
-                    label: format!("{kind}, not a time"),
-                    help: "`between` takes times such as `2025-03-01` or time params".into(),
-                });
-                None
-            }
-            None => {
-                let help = self.declared_list("params", self.param_index.keys());
-                self.diags.push(ResolveError::Undeclared {
-                    what: "param",
-                    name: name.name.clone(),
-                    span: name.span,
-                    help,
-                });
-                None
-            }
+        else {
+            let help = self.declared_list("params", self.param_index.keys());
+            self.diags.push(ResolveError::Undeclared {
+                what: "param",
+                name: name.name.clone(),
+                span: name.span,
+                help,
+            });
+            return None;
+        };
+        if let Some(v) = pick(p) {
+            return Some(v);
         }
+        let is = param_kind(&p.value);
+        self.diags.push(ResolveError::Invalid {
+            message: format!("param `{}` is not {kind}", name.name),
+            span: name.span,
+            label: format!("{is}, not {kind}"),
+            help: help.into(),
+        });
+        None
     }
 
     /// Resolves `otherwise`: each target is triggered by its sources only.
