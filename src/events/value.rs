@@ -373,31 +373,24 @@ fn utc_seconds(s: &str) -> Option<Timestamp> {
     }
     let (year, month, day) = (digits(0, 4)?, digits(5, 2)?, digits(8, 2)?);
     let (hour, minute, second) = (digits(11, 2)?, digits(14, 2)?, digits(17, 2)?);
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let month_days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return None,
-    };
-    // Year 0, leap seconds and the rest: left to the general parser.
-    if year < 1 || day < 1 || day > month_days || hour > 23 || minute > 59 || second > 59 {
+    // Year 0 and leap seconds: left to the general parser.
+    if year < 1 || second > 59 {
         return None;
     }
-    // Days from 1970-01-01 (the civil-from-days inverse, proleptic
-    // Gregorian; March-based years put the leap day last).
-    let (y, m) = if month <= 2 {
-        (year - 1, month + 9)
-    } else {
-        (year, month - 3)
-    };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * m + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Timestamp::from_second(days * 86_400 + hour * 3600 + minute * 60 + second).ok()
+    let narrow = |v: i64| i8::try_from(v).ok();
+    // jiff's own calendar arithmetic (it refuses 31 April, 29 February of a
+    // common year, hour 24, …); only the text parsing is skipped.
+    let dt = jiff::civil::DateTime::new(
+        i16::try_from(year).ok()?,
+        narrow(month)?,
+        narrow(day)?,
+        narrow(hour)?,
+        narrow(minute)?,
+        narrow(second)?,
+        0,
+    )
+    .ok()?;
+    jiff::tz::Offset::UTC.to_timestamp(dt).ok()
 }
 
 /// A claim line: `by`, `about`, `says`, optional `text`, `source`.
