@@ -571,6 +571,21 @@ fn csv_line_over_the_limit_in_a_file() {
     }
 }
 
+/// A quoted cell of 70 MiB over short lines, after a good row: no line is
+/// long, but the row is, and the run ends at the line it starts on.
+#[test]
+fn csv_row_over_the_limit_in_a_file() {
+    let s = Scratch::new("long_row_csv");
+    let rules = s.file("rules.pacta", SHIP_RULES);
+    let mut text = String::from("at,event,order\n2025-03-01T10:00:00Z,shipped,A\n");
+    text.push_str("2025-03-01T11:00:00Z,shipped,\"");
+    text.push_str(&"x\n".repeat(35 << 20));
+    text.push_str("\"\n");
+    let log = s.file("events.csv", text);
+    let o = run(&["check", &rules, "--events", &log]);
+    assert_refused_at(&o, "events.csv", 3, &["row longer than 64 MiB"]);
+}
+
 /// `/dev/zero` as a rule file: an endless input.
 #[test]
 fn rule_file_that_never_ends() {
