@@ -411,25 +411,34 @@ fn indent(out: &mut Vec<u8>, depth: usize) {
     }
 }
 
-/// A JSON string, escaped exactly as serde_json escapes it: `"` and `\`,
+/// A JSON string, escaped exactly as serde_json escapes it: `"` and `\\`,
 /// the short forms `\b \t \n \f \r`, other control characters as `\u00xx`
 /// (lower-case hex); everything else, non-ASCII included, as is.
 fn string(out: &mut Vec<u8>, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     out.reserve(s.len() + 2);
     out.push(b'"');
-    let mut rest = s.as_bytes();
+    escaped(out, s);
+    out.push(b'"');
+}
+
+/// Whether [`escaped`] must escape a byte: `"`, `\\` and control characters.
+fn needs_escape(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
+}
+
+/// The inside of [`string`]: `s` escaped, without the quotes.
+fn escaped(out: &mut Vec<u8>, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let bytes = s.as_bytes();
     // Copy runs of plain bytes whole: most strings have nothing to escape.
-    while let Some((plain, tail)) = rest
-        .iter()
-        .position(|b| *b < 0x20 || *b == b'"' || *b == b'\\')
-        .and_then(|at| rest.split_at_checked(at))
-    {
-        out.extend_from_slice(plain);
-        let Some((b, tail)) = tail.split_first() else {
-            break;
-        };
-        match *b {
+    let mut start = 0;
+    for (at, &b) in bytes.iter().enumerate() {
+        if !needs_escape(b) {
+            continue;
+        }
+        out.extend_from_slice(bytes.get(start..at).unwrap_or_default());
+        start = at + 1;
+        match b {
             b'"' => out.extend_from_slice(b"\\\""),
             b'\\' => out.extend_from_slice(b"\\\\"),
             0x08 => out.extend_from_slice(b"\\b"),
@@ -444,10 +453,43 @@ fn string(out: &mut Vec<u8>, s: &str) {
                 }
             }
         }
-        rest = tail;
     }
-    out.extend_from_slice(rest);
+    out.extend_from_slice(bytes.get(start..).unwrap_or_default());
+}
+
+/// `"file:line"` of a log position, as [`crate::source::Sources::log_ref`]
+/// writes it, without building the string.
+fn write_log_ref(out: &mut Vec<u8>, run: &Checked, r: crate::source::LogRef) {
     out.push(b'"');
+    escaped(out, run.sources.log_name(r.log));
+    out.push(b':');
+    let mut digits = [0u8; 20];
+    let mut n = r.line;
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        if let Some(d) = digits.get_mut(at) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || at == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(digits.get(at..).unwrap_or_default());
+    out.push(b'"');
+}
+
+/// `"time"` as [`fmt_time`] writes it, or `null`.
+fn write_opt_time(out: &mut Vec<u8>, t: Option<jiff::Timestamp>, zone: &crate::model::Zone) {
+    match t {
+        Some(t) => {
+            out.push(b'"');
+            super::write_time(out, t, zone);
+            out.push(b'"');
+        }
+        None => out.extend_from_slice(b"null"),
+    }
 }
 
 /// Any JSON value at nesting `depth`, for the rare parts of an instance
@@ -511,7 +553,8 @@ fn write_commitment(
     let zone = &run.model.zone;
     let as_of = run.eval.as_of;
     let time = |o: &mut Open, out: &mut Vec<u8>, key: &str, ts: Option<jiff::Timestamp>| {
-        o.opt_str(out, key, ts.map(|ts| fmt_time(ts, zone)).as_deref());
+        o.key(out, key);
+        write_opt_time(out, ts, zone);
     };
 
     let mut o = Open::object(out, depth);
@@ -568,14 +611,16 @@ fn write_commitment(
 fn write_evidence(out: &mut Vec<u8>, run: &Checked, e: &Evidence, depth: usize) {
     let mut o = Open::object(out, depth);
     o.str(out, "role", e.role.name());
-    o.str(out, "at", &fmt_time(e.at, &run.model.zone));
+    o.key(out, "at");
+    write_opt_time(out, Some(e.at), &run.model.zone);
     match &e.item {
         Item::Event {
             origin,
             kind,
             source,
         } => {
-            o.str(out, "log", &run.sources.log_ref(*origin));
+            o.key(out, "log");
+            write_log_ref(out, run, *origin);
             o.str(
                 out,
                 "event",
@@ -770,6 +815,8 @@ mod tests {
                 "“quoted” \u{2028}\u{2029}",
                 "a\"b\\c\u{1f}\u{7f}😀",
                 "\r\n\t",
+                "\"\"x\\",
+                "\u{0}a\u{1}\u{1}b\\\\",
             ]
             .map(String::from),
         );

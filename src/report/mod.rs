@@ -91,11 +91,17 @@ impl FailOn {
 /// seconds are printed without trailing zeros; [`Timestamp::MIN`] and
 /// [`Timestamp::MAX`] read "the beginning" and "the end of time".
 pub fn fmt_time(t: Timestamp, zone: &Zone) -> String {
-    if t == Timestamp::MIN {
-        return "the beginning".into();
-    }
-    if t == Timestamp::MAX {
-        return "the end of time".into();
+    let mut out = Vec::with_capacity(35);
+    write_time(&mut out, t, zone);
+    String::from_utf8(out).unwrap_or_else(|_| fmt_time_slow(t, zone))
+}
+
+/// Appends [`fmt_time`]'s text to `out` without building a string: the JSON
+/// report writes millions of times.
+pub(crate) fn write_time(out: &mut Vec<u8>, t: Timestamp, zone: &Zone) {
+    if t == Timestamp::MIN || t == Timestamp::MAX {
+        out.extend_from_slice(fmt_time_slow(t, zone).as_bytes());
+        return;
     }
     let off = zone.tz.to_offset(t);
     let off_secs = off.seconds();
@@ -103,25 +109,25 @@ pub fn fmt_time(t: Timestamp, zone: &Zone) -> String {
     // Negative years (`%Y` prints `-005`) and offsets with seconds (local
     // mean time before 1900-ish: `%:z` prints `+00:19:32`) are rare: the
     // strftime path handles them.
-    let Ok(year) = u16::try_from(dt.year()) else {
-        return fmt_time_slow(t, zone);
+    let year = match u16::try_from(dt.year()) {
+        Ok(year) if off_secs % 60 == 0 && year <= 9999 => year,
+        _ => {
+            out.extend_from_slice(fmt_time_slow(t, zone).as_bytes());
+            return;
+        }
     };
-    if off_secs % 60 != 0 || year > 9999 {
-        return fmt_time_slow(t, zone);
-    }
     // `YYYY-MM-DDTHH:MM:SS` + `.nnnnnnnnn` + `+HH:MM`.
-    let mut s = String::with_capacity(35);
-    push_digits(&mut s, u32::from(year), 4);
-    s.push('-');
-    push_digits(&mut s, small(dt.month()), 2);
-    s.push('-');
-    push_digits(&mut s, small(dt.day()), 2);
-    s.push('T');
-    push_digits(&mut s, small(dt.hour()), 2);
-    s.push(':');
-    push_digits(&mut s, small(dt.minute()), 2);
-    s.push(':');
-    push_digits(&mut s, small(dt.second()), 2);
+    push_digits(out, u32::from(year), 4);
+    out.push(b'-');
+    push_digits(out, small(dt.month()), 2);
+    out.push(b'-');
+    push_digits(out, small(dt.day()), 2);
+    out.push(b'T');
+    push_digits(out, small(dt.hour()), 2);
+    out.push(b':');
+    push_digits(out, small(dt.minute()), 2);
+    out.push(b':');
+    push_digits(out, small(dt.second()), 2);
     // A civil time's fraction is in 0..1e9, never negative.
     let mut nanos = dt.subsec_nanosecond().unsigned_abs();
     if nanos != 0 {
@@ -130,19 +136,18 @@ pub fn fmt_time(t: Timestamp, zone: &Zone) -> String {
             nanos /= 10;
             width -= 1;
         }
-        s.push('.');
-        push_digits(&mut s, nanos, width);
+        out.push(b'.');
+        push_digits(out, nanos, width);
     }
     if off_secs == 0 && zone.name == "UTC" {
-        s.push('Z');
+        out.push(b'Z');
     } else {
-        s.push(if off_secs < 0 { '-' } else { '+' });
+        out.push(if off_secs < 0 { b'-' } else { b'+' });
         let abs = off_secs.unsigned_abs();
-        push_digits(&mut s, abs / 3600, 2);
-        s.push(':');
-        push_digits(&mut s, abs / 60 % 60, 2);
+        push_digits(out, abs / 3600, 2);
+        out.push(b':');
+        push_digits(out, abs / 60 % 60, 2);
     }
-    s
 }
 
 /// A civil field (month, day, hour, minute, second: never negative).
@@ -151,10 +156,10 @@ fn small(n: i8) -> u32 {
 }
 
 /// The last `width` decimal digits of `n`, zero-padded.
-fn push_digits(s: &mut String, n: u32, width: u32) {
+fn push_digits(out: &mut Vec<u8>, n: u32, width: u32) {
     let mut div = 10u32.pow(width.saturating_sub(1));
     while div > 0 {
-        s.push(char::from(b'0' + (n / div % 10) as u8));
+        out.push(b'0' + (n / div % 10) as u8);
         div /= 10;
     }
 }
