@@ -321,7 +321,8 @@ fn eval_instance(
             ev_push(&mut decision, ctx.event_evidence(e, Role::Late));
         }
     }
-    // 5. The unless: cancels when it holds strictly before the decision.
+    // 5. The unless: cancels when it holds strictly before the decision,
+    // or as the deadline that decides it passes.
     if let Some(u) = &c.unless {
         let e = cond::eval_cond(ctx, env, u, &inst.bindings, Moment::MIN);
         if let Some((m, ev)) = e.first_true {
@@ -331,6 +332,11 @@ fn eval_instance(
                 // Held before the trigger: cancelled at the trigger, even
                 // when the decision comes at that same instant.
                 Some(_) if m.at < t.at => true,
+                // Decided as the deadline passes: an `unless` that holds
+                // as it passes too (another commitment violated or expired
+                // at that same deadline) held within the window, which
+                // includes its end.
+                Some((d, _)) if d.at.after => effective <= d.at,
                 Some((d, _)) => effective < d.at,
                 None => true,
             };

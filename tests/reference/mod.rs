@@ -365,8 +365,9 @@ impl Reference<'_> {
         };
         let decided = decided.filter(|(_, when)| *when <= self.now);
 
-        // 4. `unless`: cancels when it holds strictly before the decision; at
-        // the trigger when it held before.
+        // 4. `unless`: cancels when it holds strictly before the decision, or
+        // as the deadline that decides it passes; at the trigger when it held
+        // before.
         let unless_at = cm
             .unless
             .as_ref()
@@ -377,7 +378,10 @@ impl Reference<'_> {
         let look_back = matches!(cm.window, Window::Within { before: true, .. });
         let end = match (unless_at, decided) {
             (Some(u), None) => Some((Status::Cancelled, u.max(trigger))),
-            (Some(u), Some((_, when))) if u < when || (look_back && u <= when) => {
+            // Decided as a deadline passes: an `unless` that holds as it
+            // passes (another commitment violated at that same deadline)
+            // held within the window, which includes its end.
+            (Some(u), Some((_, when))) if u < when || ((look_back || when.after) && u <= when) => {
                 Some((Status::Cancelled, u.max(trigger)))
             }
             _ => decided,
