@@ -222,8 +222,8 @@ pub enum DurationOrParam {
 /// A duration as written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DurationLit {
-    /// The amount.
-    pub amount: i64,
+    /// The amount, exact (`1.5 days`); business days take whole ones.
+    pub amount: rust_decimal::Decimal,
     /// The unit.
     pub unit: DurationUnit,
     /// Where it is written.

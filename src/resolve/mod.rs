@@ -348,7 +348,23 @@ impl Resolver<'_> {
 
     fn duration(&mut self, d: &ast::DurationLit) -> Duration {
         let secs = match d.unit {
-            ast::DurationUnit::BusinessDay => return Duration::BusinessDays(d.amount),
+            ast::DurationUnit::BusinessDay => {
+                return match i64::try_from(d.amount)
+                    .ok()
+                    .filter(|_| d.amount.fract().is_zero())
+                {
+                    Some(n) => Duration::BusinessDays(n),
+                    None => {
+                        self.diags.push(ResolveError::Invalid {
+                            message: "business days must be whole".into(),
+                            span: d.span,
+                            label: "not a whole number of business days".into(),
+                            help: "write a whole number (`2 business days`); a part of a business day has no meaning".into(),
+                        });
+                        Duration::BusinessDays(0)
+                    }
+                };
+            }
             ast::DurationUnit::Second => 1,
             ast::DurationUnit::Minute => 60,
             ast::DurationUnit::Hour => 3600,
@@ -357,12 +373,26 @@ impl Resolver<'_> {
         };
         // Durations beyond 1000 years are refused: they can only be typos, and
         // instants past year 9999 do not exist.
-        match d
+        // Exact to the nanosecond: `1.5 days` is 36 hours.
+        let nanos = d
             .amount
-            .checked_mul(secs)
-            .filter(|s| *s <= 1000 * 366 * 86_400)
-        {
-            Some(s) => Duration::Exact(SignedDuration::from_secs(s)),
+            .checked_mul(rust_decimal::Decimal::from(secs))
+            .filter(|s| *s <= rust_decimal::Decimal::from(1000_i64 * 366 * 86_400))
+            .and_then(|s| s.checked_mul(rust_decimal::Decimal::from(1_000_000_000)));
+        match nanos {
+            Some(n) if !n.fract().is_zero() => {
+                self.diags.push(ResolveError::Invalid {
+                    message: "duration finer than a nanosecond".into(),
+                    span: d.span,
+                    label: "not a whole number of nanoseconds".into(),
+                    help: "times are kept to the nanosecond; use fewer decimals".into(),
+                });
+                Duration::Exact(SignedDuration::ZERO)
+            }
+            Some(n) => match i128::try_from(n) {
+                Ok(n) => Duration::Exact(SignedDuration::from_nanos_i128(n)),
+                Err(_) => Duration::Exact(SignedDuration::ZERO),
+            },
             None => {
                 self.diags.push(ResolveError::Invalid {
                     message: "duration too long".into(),

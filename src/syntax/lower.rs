@@ -839,13 +839,14 @@ fn lower_duration(cx: &Cx, pair: Pair<'_, Rule>) -> Result<ast::DurationLit> {
     let span = cx.span(&pair);
     let mut inner = pair.clone().into_inner();
     let amount_pair = cx.next(&mut inner, Rule::amount, &pair)?;
-    let amount: i64 = amount_pair
-        .as_str()
-        .parse()
-        .map_err(|_| SyntaxError::InvalidNumber {
-            text: amount_pair.as_str().to_string(),
-            span: cx.span(&amount_pair),
-        })?;
+    let amount: rust_decimal::Decimal =
+        amount_pair
+            .as_str()
+            .parse()
+            .map_err(|_| SyntaxError::InvalidNumber {
+                text: amount_pair.as_str().to_string(),
+                span: cx.span(&amount_pair),
+            })?;
     let unit_pair = inner.next().ok_or_else(|| cx.unexpected(&pair))?;
     let word = unit_pair.as_str();
     let unit = if word.starts_with("business") {
