@@ -68,8 +68,7 @@ impl<'a> Fields for Line<'a> {
     }
 
     fn names(&self) -> Vec<String> {
-        let mut de = serde_json::Deserializer::from_str(self.text);
-        Names.deserialize(&mut de).unwrap_or_default()
+        top_level_names(self.text)
     }
 }
 
@@ -166,6 +165,13 @@ impl<'de> Visitor<'de> for Names {
     }
 }
 
+/// The top-level keys of a JSON object line, for a message (none when it
+/// is not one).
+pub(crate) fn top_level_names(text: &str) -> Vec<String> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    Names.deserialize(&mut de).unwrap_or_default()
+}
+
 /// Deserializes one line, keeping the wanted top-level keys.
 struct LineSeed<'w, 't> {
     wanted: &'w [String],
@@ -242,8 +248,7 @@ impl Reader<'_> {
     pub(super) fn read_jsonl(&mut self, mut input: impl BufRead) -> Result<(), RunError> {
         let mut line_no: u64 = 0;
         let mut since_progress: u64 = 0;
-        let wanted = wanted_keys(self.model, self.opts);
-        let probe = super::Probe::new(&self.opts.kind_field, &self.opts.time_field);
+        let lines = LineReader::new(self.model, self.opts);
         let mut buf: Vec<u8> = Vec::new();
         loop {
             buf.clear();
@@ -282,24 +287,12 @@ impl Reader<'_> {
             let Some(bytes) = line_body(bytes) else {
                 continue;
             };
-            // A kind no rule declares: its kind and time, not a full parse.
-            if let Some((kind, at)) = probe.as_ref().and_then(|p| p.ignored(bytes, self.model)) {
-                let body = value::Body::Ignored(kind.to_string());
-                self.accept(line_no, value::Record { at, body });
-                continue;
-            }
-            match parse_line(bytes, &wanted) {
-                Ok(Some(line)) => match value::record(&line, self.model, self.opts) {
-                    Ok(rec) => self.accept(line_no, rec),
-                    Err(e) => self.bad_line(line_no, e)?,
-                },
-                Ok(None) => self.bad_line(
-                    line_no,
-                    LineError::new(
-                        "expected a JSON object",
-                        "each line is one object like `{\"at\": \"…\", \"event\": \"…\", …}`",
-                    ),
-                )?,
+            match lines.read(bytes, None, self.model, self.opts) {
+                Ok(Parsed::Ignored(kind, at)) => {
+                    let body = value::Body::Ignored(kind.into_owned());
+                    self.accept(line_no, value::Record { at, body });
+                }
+                Ok(Parsed::Record(rec)) => self.accept(line_no, rec),
                 Err(e) => self.bad_line(line_no, e)?,
             }
         }
@@ -318,6 +311,78 @@ pub(crate) fn line_body(mut line: &[u8]) -> Option<&[u8]> {
         }
     }
     (!line.iter().all(u8::is_ascii_whitespace)).then_some(line)
+}
+
+/// How every line of a JSON Lines log is read, by either engine: the
+/// one-pass scanner ([`super::scan`]) for the lines it is sure of, the byte
+/// probe for other lines of undeclared kinds, and the full parse for the
+/// rest (which reports what is wrong with a line).
+pub(crate) struct LineReader {
+    wanted: Vec<String>,
+    paths: super::scan::Paths,
+    probe: Option<super::Probe>,
+}
+
+/// A line read by a [`LineReader`].
+pub(crate) enum Parsed<'l> {
+    /// A line of a kind no rule declares: its kind and time.
+    Ignored(Cow<'l, str>, jiff::Timestamp),
+    /// Any other line, typed.
+    Record(value::Record),
+}
+
+impl LineReader {
+    /// The reader of lines for `model`'s rules.
+    pub(crate) fn new(model: &crate::model::Model, opts: &super::ReadOptions) -> LineReader {
+        let wanted = wanted_keys(model, opts);
+        let mut paths: Vec<&str> = vec![
+            &opts.time_field,
+            &opts.kind_field,
+            "source",
+            "by",
+            "about",
+            "says",
+            "text",
+        ];
+        for k in &model.kinds {
+            paths.extend(k.fields.iter().map(|f| f.name.as_str()));
+        }
+        LineReader {
+            paths: super::scan::Paths::new(paths),
+            probe: super::Probe::new(&opts.kind_field, &opts.time_field),
+            wanted,
+        }
+    }
+
+    /// Reads one line (without its line end); `text` is the line when it
+    /// is known to be UTF-8 already.
+    pub(crate) fn read<'l>(
+        &self,
+        bytes: &'l [u8],
+        text: Option<&'l str>,
+        model: &crate::model::Model,
+        opts: &super::ReadOptions,
+    ) -> Result<Parsed<'l>, LineError> {
+        let text = text.or_else(|| std::str::from_utf8(bytes).ok());
+        if let Some(line) = text.and_then(|t| super::scan::scan_str(t, &self.paths)) {
+            // A claim is read by the full parse, which knows its fields.
+            if let Some(kind) = line.str(&opts.kind_field).filter(|k| *k != "claim") {
+                if model.kind(kind).is_none() {
+                    if let Some(at) = line
+                        .get(&opts.time_field)
+                        .and_then(|t| value::parse_time(&t, model).ok())
+                    {
+                        return Ok(Parsed::Ignored(Cow::Borrowed(kind), at));
+                    }
+                }
+                return value::record(&line, model, opts).map(Parsed::Record);
+            }
+        }
+        if let Some((kind, at)) = self.probe.as_ref().and_then(|p| p.ignored(bytes, model)) {
+            return Ok(Parsed::Ignored(Cow::Borrowed(kind), at));
+        }
+        parse_record(bytes, &self.wanted, model, opts).map(Parsed::Record)
+    }
 }
 
 /// One JSON line (without its line end) typed against the model.

@@ -9,9 +9,10 @@
 mod csv;
 mod jsonl;
 mod probe;
+mod scan;
 mod value;
 
-pub(crate) use jsonl::{line_body, parse_record, wanted_keys};
+pub(crate) use jsonl::{LineReader, Parsed, line_body};
 pub(crate) use probe::Probe;
 pub(crate) use value::{Body, parse_time_text};
 

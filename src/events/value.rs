@@ -371,26 +371,51 @@ fn utc_seconds(s: &str) -> Option<Timestamp> {
     if seps.iter().any(|&(i, c)| b.get(i) != Some(&c)) {
         return None;
     }
-    let (year, month, day) = (digits(0, 4)?, digits(5, 2)?, digits(8, 2)?);
     let (hour, minute, second) = (digits(11, 2)?, digits(14, 2)?, digits(17, 2)?);
-    // Year 0 and leap seconds: left to the general parser.
-    if year < 1 || second > 59 {
+    // Leap seconds and hour 24: left to the general parser.
+    if hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    let mut date = [0u8; 10];
+    date.copy_from_slice(b.get(..10)?);
+    // A log's lines come a day at a time: the day's midnight is worked out
+    // once (per reading thread) and reused.
+    let midnight = DAY.with(|cache| match cache.get() {
+        (d, m) if d == date => m,
+        _ => {
+            let m = midnight(digits(0, 4)?, digits(5, 2)?, digits(8, 2)?);
+            cache.set((date, m));
+            m
+        }
+    })?;
+    Timestamp::from_second(midnight + hour * 3600 + minute * 60 + second).ok()
+}
+
+thread_local! {
+    /// The last day [`utc_seconds`] read, and its midnight (UTC seconds).
+    static DAY: std::cell::Cell<([u8; 10], Option<i64>)> =
+        const { std::cell::Cell::new(([0; 10], None)) };
+}
+
+/// Midnight UTC of a day, in seconds; `None` for a day that does not exist
+/// (jiff's own calendar: it refuses 31 April, 29 February of a common year)
+/// and for year 0, left to the general parser.
+fn midnight(year: i64, month: i64, day: i64) -> Option<i64> {
+    if year < 1 {
         return None;
     }
     let narrow = |v: i64| i8::try_from(v).ok();
-    // jiff's own calendar arithmetic (it refuses 31 April, 29 February of a
-    // common year, hour 24, …); only the text parsing is skipped.
     let dt = jiff::civil::DateTime::new(
         i16::try_from(year).ok()?,
         narrow(month)?,
         narrow(day)?,
-        narrow(hour)?,
-        narrow(minute)?,
-        narrow(second)?,
+        0,
+        0,
+        0,
         0,
     )
     .ok()?;
-    jiff::tz::Offset::UTC.to_timestamp(dt).ok()
+    Some(jiff::tz::Offset::UTC.to_timestamp(dt).ok()?.as_second())
 }
 
 /// A claim line: `by`, `about`, `says`, optional `text`, `source`.

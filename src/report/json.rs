@@ -86,6 +86,13 @@ fn write_rows(run: &Checked, w: &mut dyn std::io::Write) -> std::io::Result<()> 
         .map_or(1, |n| n.get())
         .clamp(1, 8);
     let mut empty = true;
+    // What a streamed run's rows share, escaped once for every worker.
+    let shared = run
+        .eval
+        .streamed
+        .as_ref()
+        .map(|s| super::json_rows::Shared::new(run, s));
+    let shared = shared.as_ref();
     let (tx_rows, rx_rows) = mpsc::sync_channel::<(usize, Block<'_>)>(workers * 2);
     let rx_rows = Mutex::new(rx_rows);
     // Written buffers go back to the workers: no fresh pages per block.
@@ -103,20 +110,26 @@ fn write_rows(run: &Checked, w: &mut dyn std::io::Write) -> std::io::Result<()> 
                         Err(_) => break,
                     };
                     let Ok((seq, block)) = next else { break };
-                    let block = match block {
-                        Block::Rows(rows) => rows,
-                        Block::Stored(ci, range) => match &run.eval.streamed {
-                            Some(store) => store.block(&run.model, (ci, range)),
-                            None => Vec::new(),
-                        },
-                    };
                     let mut buf = rx_free
                         .lock()
                         .ok()
                         .and_then(|rx| rx.try_recv().ok())
                         .unwrap_or_default();
                     buf.clear();
-                    format_rows(run, &block, seq == 0, &mut buf);
+                    match (block, &run.eval.streamed, shared) {
+                        (Block::Rows(rows), _, _) => format_rows(run, &rows, seq == 0, &mut buf),
+                        (Block::Stored(ci, range), Some(store), Some(shared)) => {
+                            super::json_rows::write_block(
+                                &mut buf,
+                                run,
+                                shared,
+                                store,
+                                (ci, range),
+                                seq == 0,
+                            );
+                        }
+                        (Block::Stored(..), ..) => {}
+                    }
                     if tx_out.send((seq, buf)).is_err() {
                         break;
                     }
@@ -414,7 +427,7 @@ fn indent(out: &mut Vec<u8>, depth: usize) {
 /// A JSON string, escaped exactly as serde_json escapes it: `"` and `\\`,
 /// the short forms `\b \t \n \f \r`, other control characters as `\u00xx`
 /// (lower-case hex); everything else, non-ASCII included, as is.
-fn string(out: &mut Vec<u8>, s: &str) {
+pub(super) fn string(out: &mut Vec<u8>, s: &str) {
     out.reserve(s.len() + 2);
     out.push(b'"');
     escaped(out, s);
@@ -427,7 +440,7 @@ fn needs_escape(b: u8) -> bool {
 }
 
 /// The inside of [`string`]: `s` escaped, without the quotes.
-fn escaped(out: &mut Vec<u8>, s: &str) {
+pub(super) fn escaped(out: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = s.as_bytes();
     // Copy runs of plain bytes whole: most strings have nothing to escape.
@@ -520,7 +533,7 @@ fn json_value(out: &mut Vec<u8>, v: &J, depth: usize) {
 }
 
 /// A binding's value, as [`value`] makes it.
-fn write_value(out: &mut Vec<u8>, v: &Value) {
+pub(super) fn write_value(out: &mut Vec<u8>, v: &Value) {
     match v {
         Value::Party(s) | Value::Str(s) => string(out, s),
         Value::Int(i) => out.extend_from_slice(i.to_string().as_bytes()),
@@ -543,7 +556,7 @@ fn write_bindings(out: &mut Vec<u8>, c: &Commitment, values: &[Value], depth: us
 /// One commitment instance at nesting `depth`, given its commitment and
 /// the commitment's `file:line:col`: the bytes of [`commitment_value`]
 /// pretty-printed at that depth.
-fn write_commitment(
+pub(super) fn write_commitment(
     out: &mut Vec<u8>,
     run: &Checked,
     (c, rule): (&Commitment, &str),

@@ -8,6 +8,7 @@ pub mod exchange;
 pub mod explain;
 pub mod graph;
 pub mod json;
+mod json_rows;
 pub mod snapshot;
 pub mod text;
 
@@ -105,6 +106,9 @@ pub(crate) fn write_time(out: &mut Vec<u8>, t: Timestamp, zone: &Zone) {
     }
     let off = zone.tz.to_offset(t);
     let off_secs = off.seconds();
+    if write_time_cached(out, t, off, zone) {
+        return;
+    }
     let dt = off.to_datetime(t);
     // Negative years (`%Y` prints `-005`) and offsets with seconds (local
     // mean time before 1900-ish: `%:z` prints `+00:19:32`) are rare: the
@@ -139,6 +143,80 @@ pub(crate) fn write_time(out: &mut Vec<u8>, t: Timestamp, zone: &Zone) {
         out.push(b'.');
         push_digits(out, nanos, width);
     }
+    write_offset(out, off_secs, zone);
+}
+
+thread_local! {
+    /// The local day [`write_time_cached`] wrote last: its number (days
+    /// since 1970-01-01, local), its offset, and its `YYYY-MM-DD`.
+    static DAY: std::cell::Cell<(i64, i32, [u8; 10])> =
+        const { std::cell::Cell::new((i64::MIN, 0, [0; 10])) };
+}
+
+/// [`write_time`] for instants from 1970 on with an offset of whole
+/// minutes: the date is worked out once per local day (reports list
+/// millions of times, most of them on a few hundred days), the time of day
+/// by division. False, with nothing written, for anything else.
+fn write_time_cached(out: &mut Vec<u8>, t: Timestamp, off: jiff::tz::Offset, zone: &Zone) -> bool {
+    let off_secs = off.seconds();
+    let (secs, nanos) = (t.as_second(), t.subsec_nanosecond());
+    let local = secs + i64::from(off_secs);
+    if secs < 0 || nanos < 0 || local < 0 || off_secs % 60 != 0 {
+        return false;
+    }
+    let (day, sod) = (local / 86_400, local % 86_400);
+    let (cached_day, cached_off, mut date) = DAY.with(std::cell::Cell::get);
+    if cached_day != day || cached_off != off_secs {
+        let dt = off.to_datetime(t);
+        let Ok(year) = u16::try_from(dt.year()) else {
+            return false;
+        };
+        if year > 9999 {
+            return false;
+        }
+        let mut d = Vec::with_capacity(10);
+        push_digits(&mut d, u32::from(year), 4);
+        d.push(b'-');
+        push_digits(&mut d, small(dt.month()), 2);
+        d.push(b'-');
+        push_digits(&mut d, small(dt.day()), 2);
+        let Ok(bytes) = <[u8; 10]>::try_from(d.as_slice()) else {
+            return false;
+        };
+        date = bytes;
+        DAY.with(|c| c.set((day, off_secs, date)));
+    }
+    out.extend_from_slice(&date);
+    // INVARIANT: 0 <= sod < 86400, so each field fits two digits.
+    let sod = u32::try_from(sod).unwrap_or(0);
+    let hms = [
+        b'T',
+        b'0' + (sod / 36_000) as u8,
+        b'0' + (sod / 3600 % 10) as u8,
+        b':',
+        b'0' + (sod % 3600 / 600) as u8,
+        b'0' + (sod % 3600 / 60 % 10) as u8,
+        b':',
+        b'0' + (sod % 60 / 10) as u8,
+        b'0' + (sod % 10) as u8,
+    ];
+    out.extend_from_slice(&hms);
+    let mut nanos = nanos.unsigned_abs();
+    if nanos != 0 {
+        let mut width = 9;
+        while nanos % 10 == 0 {
+            nanos /= 10;
+            width -= 1;
+        }
+        out.push(b'.');
+        push_digits(out, nanos, width);
+    }
+    write_offset(out, off_secs, zone);
+    true
+}
+
+/// `Z` for UTC itself, else `+HH:MM`.
+fn write_offset(out: &mut Vec<u8>, off_secs: i32, zone: &Zone) {
     if off_secs == 0 && zone.name == "UTC" {
         out.push(b'Z');
     } else {

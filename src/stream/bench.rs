@@ -90,13 +90,15 @@ pub fn read_only(
     limit: Option<Timestamp>,
     threads: usize,
 ) -> Result<Read, String> {
-    let job = read::Job::new(model, opts, reads(model)?, limit, LogId(0));
+    let simple = plan::plan(model)?;
+    let matcher = super::hits::Matcher::new(&simple, model.kinds.len());
+    let job = read::Job::new(model, opts, matcher, limit);
     let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
     let mut r = Read::default();
     read::read(file, &job, threads, |batch| {
         r.lines += batch.lines;
         r.declared += batch.declared;
-        r.events += batch.events.len() as u64;
+        r.events += batch.events;
         Ok(())
     })?;
     Ok(r)

@@ -21,77 +21,14 @@ use jiff::Timestamp;
 use rustc_hash::FxHashMap as HashMap;
 
 use super::Keep;
-use super::keys;
+use super::hits::{Hit, Matcher, Part};
 use super::plan::Simple;
 use super::spill::{Limits, Spill, status_byte};
 use super::store::{Cite, Ev, Kept, Rec, Store};
 use super::timers::Timers;
 use crate::eval::window;
 use crate::events::Event;
-use crate::model::{Model, Operand, Pattern, Status};
-
-/// What an event is to a commitment.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Part {
-    Trigger,
-    Action,
-    Unless,
-}
-
-/// How to read one pattern's key from an event: the literal constraints
-/// it must meet, then each `for each` variable's value, encoded straight
-/// from the event (as `eval::index::match_literals` reads them, without
-/// building a vector of values).
-#[derive(Clone, Debug)]
-struct KeyOf<'m> {
-    pattern: &'m Pattern,
-    /// For each `for each` variable, the fields that bind it, in order.
-    fields: Vec<Vec<usize>>,
-}
-
-impl<'m> KeyOf<'m> {
-    fn new(pattern: &'m Pattern, n: usize) -> KeyOf<'m> {
-        let fields = (0..n)
-            .map(|v| {
-                pattern
-                    .constraints
-                    .iter()
-                    .filter(|c| matches!(c.operand, Operand::Var(x) if x == v))
-                    .map(|c| c.field)
-                    .collect()
-            })
-            .collect();
-        KeyOf { pattern, fields }
-    }
-
-    /// Encodes the event's key into `out`; false when the event does not
-    /// match the pattern (a literal fails, a field is missing, or a
-    /// variable bound twice takes two values).
-    fn key(&self, ev: &Event, out: &mut Vec<u8>) -> bool {
-        for c in &self.pattern.constraints {
-            let Some(v) = ev.values.get(c.field) else {
-                return false;
-            };
-            if let Operand::Lit(lit) = &c.operand {
-                if !v.compare(c.op, lit) {
-                    return false;
-                }
-            }
-        }
-        out.clear();
-        for fields in &self.fields {
-            let mut it = fields.iter().map(|f| ev.values.get(*f));
-            let Some(Some(first)) = it.next() else {
-                return false;
-            };
-            if it.any(|v| v != Some(first)) {
-                return false;
-            }
-            keys::encode_one(first, out);
-        }
-        true
-    }
-}
+use crate::model::{Model, Status};
 
 /// An instance in force and not yet decided.
 #[derive(Clone, Debug)]
@@ -123,17 +60,18 @@ struct State {
 /// The streaming evaluator.
 pub(crate) struct Engine<'m> {
     plan: Vec<Simple<'m>>,
-    keys: Vec<[KeyOf<'m>; 3]>,
-    /// For each kind, the commitments that read it and how.
-    by_kind: Vec<Vec<(usize, Part)>>,
+    matcher: Matcher<'m>,
     states: Vec<State>,
     keep: Keep,
     counts: [u64; 6],
     sources: Vec<Arc<str>>,
     source_ids: HashMap<Arc<str>, u32>,
-    /// The events of the current instant.
-    instant: Vec<Event>,
-    scratch: Vec<u8>,
+    /// The hits of the current instant, in log order, with their events
+    /// (sources already interned); their keys are in `instant_keys`.
+    instant: Vec<(Ev, Hit)>,
+    instant_keys: Vec<u8>,
+    /// For [`Engine::push`]: one event's hits.
+    scratch: Vec<Hit>,
     /// A summary run's records, spilled instead of kept: then each key set
     /// holds only the open keys and those decided since it was last
     /// compacted, and [`spill`](super::spill) makes the result exact.
@@ -153,27 +91,7 @@ impl<'m> Engine<'m> {
         keep: Keep,
         spill: Option<Limits>,
     ) -> Engine<'m> {
-        let mut by_kind: Vec<Vec<(usize, Part)>> = vec![Vec::new(); model.kinds.len()];
-        let mut keys = Vec::new();
-        for (i, s) in plan.iter().enumerate() {
-            let n = s.c.vars.len();
-            let unless = s.unless.unwrap_or(s.action);
-            keys.push([
-                KeyOf::new(s.trigger, n),
-                KeyOf::new(s.action, n),
-                KeyOf::new(unless, n),
-            ]);
-            let mut add = |k: usize, part: Part| {
-                if let Some(v) = by_kind.get_mut(k) {
-                    v.push((i, part));
-                }
-            };
-            add(s.trigger.kind, Part::Trigger);
-            add(s.action.kind, Part::Action);
-            if let Some(u) = s.unless {
-                add(u.kind, Part::Unless);
-            }
-        }
+        let matcher = Matcher::new(&plan, model.kinds.len());
         let states = plan.iter().map(|_| State::default()).collect();
         let by_id = super::store::by_id(model);
         let ranks: Vec<u32> = plan
@@ -200,14 +118,14 @@ impl<'m> Engine<'m> {
         };
         Engine {
             plan,
-            keys,
-            by_kind,
+            matcher,
             states,
             keep,
             counts: [0; 6],
             sources: Vec::new(),
             source_ids: HashMap::default(),
             instant: Vec::new(),
+            instant_keys: Vec::new(),
             scratch: Vec::new(),
             spill,
             ranks,
@@ -222,18 +140,42 @@ impl<'m> Engine<'m> {
 
     /// True when some commitment reads events of this kind.
     pub(crate) fn reads(&self, kind: usize) -> bool {
-        self.by_kind.get(kind).is_some_and(|v| !v.is_empty())
+        self.matcher.reads(kind)
     }
 
     /// Takes the next event (in time order, at or before the as-of).
     pub(crate) fn push(&mut self, ev: Event) {
-        if self.instant.first().is_some_and(|f| f.at != ev.at) {
+        let mut hits = std::mem::take(&mut self.scratch);
+        let mut keys = Vec::new();
+        hits.clear();
+        self.matcher.hits(ev.kind, &ev.values, &mut keys, &mut hits);
+        let e = self.ev(&ev);
+        for h in &hits {
+            self.hit(e, *h, &keys);
+        }
+        self.scratch = hits;
+    }
+
+    /// Takes the next hit (in time order): `h`'s key is in `keys`; `e`'s
+    /// source is interned.
+    pub(crate) fn hit(&mut self, e: Ev, mut h: Hit, keys: &[u8]) {
+        if self.instant.first().is_some_and(|(f, _)| f.at != e.at) {
             self.flush();
         }
         if self.instant.is_empty() {
-            self.fire(|d| d < ev.at);
+            self.fire(|d| d < e.at);
         }
-        self.instant.push(ev);
+        let key = keys
+            .get(h.start as usize..(h.start + h.len) as usize)
+            .unwrap_or_default();
+        h.start = u32::try_from(self.instant_keys.len()).unwrap_or(u32::MAX);
+        self.instant_keys.extend_from_slice(key);
+        self.instant.push((e, h));
+    }
+
+    /// Interns a source read by a worker; its number in [`Ev::source`].
+    pub(crate) fn source(&mut self, s: &Arc<str>) -> u32 {
+        self.intern(&Some(s.clone()))
     }
 
     /// Ends the stream: deadlines before the as-of pass, the rest is pending.
@@ -378,39 +320,27 @@ impl<'m> Engine<'m> {
         }
     }
 
-    /// Evaluates the events of one instant.
+    /// Evaluates the hits of one instant.
     fn flush(&mut self) {
-        let events = std::mem::take(&mut self.instant);
-        let by_kind = std::mem::take(&mut self.by_kind);
-        let keys = std::mem::take(&mut self.keys);
-        let mut key = std::mem::take(&mut self.scratch);
+        let hits = std::mem::take(&mut self.instant);
+        let keys = std::mem::take(&mut self.instant_keys);
+        let key_of = |h: &Hit| {
+            keys.get(h.start as usize..(h.start + h.len) as usize)
+                .unwrap_or_default()
+        };
         let mut touched: Vec<(usize, u64)> = Vec::new();
         // Triggers first: an instance is in force from its instant on.
-        for e in &events {
-            for &(ci, part) in by_kind.get(e.kind).map_or(&[][..], |v| v.as_slice()) {
-                if part != Part::Trigger {
-                    continue;
-                }
-                let Some([k, _, _]) = keys.get(ci) else {
-                    continue;
-                };
-                if k.key(e, &mut key) {
-                    if let Some(off) = self.trigger(ci, e, &key) {
-                        touched.push((ci, off));
-                    }
+        for (e, h) in &hits {
+            if h.part == Part::Trigger {
+                if let Some(off) = self.trigger(h.ci as usize, e, key_of(h), h.hash) {
+                    touched.push((h.ci as usize, off));
                 }
             }
         }
-        for e in &events {
-            for &(ci, part) in by_kind.get(e.kind).map_or(&[][..], |v| v.as_slice()) {
-                let k = match (part, keys.get(ci)) {
-                    (Part::Action, Some([_, k, _])) | (Part::Unless, Some([_, _, k])) => k,
-                    _ => continue,
-                };
-                if k.key(e, &mut key) {
-                    if let Some(off) = self.observe(ci, part, e, &key) {
-                        touched.push((ci, off));
-                    }
+        for (e, h) in &hits {
+            if h.part != Part::Trigger {
+                if let Some(off) = self.observe(h.ci as usize, h.part, e, key_of(h), h.hash) {
+                    touched.push((h.ci as usize, off));
                 }
             }
         }
@@ -422,19 +352,18 @@ impl<'m> Engine<'m> {
                 self.compact(ci);
             }
         }
-        self.by_kind = by_kind;
-        self.keys = keys;
-        self.scratch = key;
-        self.instant = events;
+        self.instant = hits;
         self.instant.clear();
+        self.instant_keys = keys;
+        self.instant_keys.clear();
     }
 
     /// Puts a new key in force; returns its offset.
-    fn trigger(&mut self, ci: usize, e: &Event, key: &[u8]) -> Option<u64> {
-        let ev = self.ev(e);
+    fn trigger(&mut self, ci: usize, e: &Ev, key: &[u8], hash: u64) -> Option<u64> {
+        let ev = *e;
         let within = self.plan.get(ci).and_then(|s| s.within.map(|d| (d, s.c)));
         let st = self.states.get_mut(ci)?;
-        let (off, new) = st.kept.keys.insert(key);
+        let (off, new) = st.kept.keys.insert_hashed(hash, key);
         if !new {
             return None;
         }
@@ -458,10 +387,10 @@ impl<'m> Engine<'m> {
 
     /// Records a required or `unless` event; returns the open instance it
     /// touched.
-    fn observe(&mut self, ci: usize, part: Part, e: &Event, key: &[u8]) -> Option<u64> {
-        let ev = self.ev(e);
+    fn observe(&mut self, ci: usize, part: Part, e: &Ev, key: &[u8], hash: u64) -> Option<u64> {
+        let ev = *e;
         let st = self.states.get_mut(ci)?;
-        let off = match st.kept.keys.find(key) {
+        let off = match st.kept.keys.find_hashed(hash, key) {
             Some(off) => off,
             None => {
                 if part == Part::Unless {

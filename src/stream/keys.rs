@@ -152,6 +152,11 @@ pub(crate) fn single_str(b: &[u8]) -> Option<&[u8]> {
     (rest.len() == len).then_some(rest)
 }
 
+/// [`single_str`] as text.
+pub(crate) fn single_text(b: &[u8]) -> Option<&str> {
+    std::str::from_utf8(single_str(b)?).ok()
+}
+
 /// Bytes per arena chunk.
 const ARENA_CHUNK: usize = 16 << 20;
 
@@ -163,18 +168,31 @@ pub(crate) struct KeySet {
     /// Each key: its length (LEB128) then its bytes; a key never spans two
     /// chunks.
     arena: Vec<Vec<u8>>,
-    /// Byte offsets into the arena (chunk · [`ARENA_CHUNK`] + position):
-    /// 5 bytes a slot, so the table of 10^7 keys is ~84 MB.
-    table: HashTable<u32>,
+    /// Byte offsets into the arena (chunk · [`ARENA_CHUNK`] + position),
+    /// each with 32 bits of its key's hash: growing the table and most
+    /// failed comparisons then never read the arena. 9 bytes a slot, so
+    /// the table of 10^7 keys is ~150 MB.
+    table: HashTable<(u32, u32)>,
     /// Set when the arena outgrew what a `u32` addresses (4 GiB), or a key
     /// was longer than a chunk.
     overflow: bool,
 }
 
-fn hash(key: &[u8]) -> u64 {
+/// The hash the set files a key under ([`KeySet::insert_hashed`]).
+pub(crate) fn hash(key: &[u8]) -> u64 {
     let mut h = FxHasher::default();
     h.write(key);
     h.finish()
+}
+
+/// The 32 bits of a key's hash a table slot keeps.
+fn tag(h: u64) -> u32 {
+    (h >> 24) as u32
+}
+
+/// The table's hash of a slot, from its tag alone (spread over 64 bits).
+fn slot_hash(tag: u32) -> u64 {
+    u64::from(tag).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 /// The key at an offset of an arena.
@@ -199,7 +217,11 @@ impl KeySet {
 
     /// Inserts `key`; returns its offset, and whether it was new.
     pub(crate) fn insert(&mut self, key: &[u8]) -> (u64, bool) {
-        let h = hash(key);
+        self.insert_hashed(hash(key), key)
+    }
+
+    /// [`KeySet::insert`] of a key whose [`hash`] is `h`.
+    pub(crate) fn insert_hashed(&mut self, h: u64, key: &[u8]) -> (u64, bool) {
         if let Some(off) = self.find_hashed(h, key) {
             return (off, false);
         }
@@ -228,19 +250,24 @@ impl KeySet {
         };
         chunk.extend_from_slice(&head);
         chunk.extend_from_slice(key);
-        let arena = &self.arena;
+        let t = tag(h);
         self.table
-            .insert_unique(h, off, |&o| hash(key_at(arena, o)));
+            .insert_unique(slot_hash(t), (off, t), |&(_, t)| slot_hash(t));
         (u64::from(off), true)
     }
 
-    fn find_hashed(&self, h: u64, key: &[u8]) -> Option<u64> {
+    /// [`KeySet::find`] of a key whose [`hash`] is `h`.
+    pub(crate) fn find_hashed(&self, h: u64, key: &[u8]) -> Option<u64> {
+        let t = tag(h);
         self.table
-            .find(h, |&o| key_at(&self.arena, o) == key)
-            .map(|&o| u64::from(o))
+            .find(slot_hash(t), |&(o, ot)| {
+                ot == t && key_at(&self.arena, o) == key
+            })
+            .map(|&(o, _)| u64::from(o))
     }
 
     /// The offset of `key`, if it is in the set.
+    #[cfg(test)]
     pub(crate) fn find(&self, key: &[u8]) -> Option<u64> {
         self.find_hashed(hash(key), key)
     }

@@ -17,6 +17,7 @@
 #[doc(hidden)]
 pub mod bench;
 mod engine;
+mod hits;
 mod keys;
 mod plan;
 mod read;
@@ -30,7 +31,9 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 
+pub(crate) use keys::{decode, single_text};
 pub use store::Store;
+pub(crate) use store::{Ev, View};
 
 use crate::eval::{Evaluation, Instances};
 use crate::events::{Input, Log, StreamedCounts};
@@ -112,6 +115,7 @@ fn stream(
     log_id: LogId,
 ) -> Result<Streamed, String> {
     let simple = plan::plan(model)?;
+    let matcher = hits::Matcher::new(&simple, model.kinds.len());
     let mut engine = engine::Engine::new(
         model,
         simple,
@@ -122,8 +126,7 @@ fn stream(
     if file.metadata().is_ok_and(|m| m.is_dir()) {
         return Err("a folder".into());
     }
-    let reads: Vec<bool> = (0..model.kinds.len()).map(|k| engine.reads(k)).collect();
-    let job = read::Job::new(model, &opts.read, reads, limit, log_id);
+    let job = read::Job::new(model, &opts.read, matcher, limit);
     // Parsing is most of the work: one worker per core, the engine on
     // this thread.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
@@ -136,15 +139,30 @@ fn stream(
         events += batch.declared;
         after += batch.after;
         last_at = last_at.max(batch.last_at);
-        for (k, n) in batch.ignored {
-            *ignored.entry(k).or_insert(0) += n;
-        }
-        for ev in batch.events {
-            if prev.is_some_and(|p| ev.at < p) {
-                return Err(format!("line {} is out of time order", ev.origin.line));
+        for (k, n) in &batch.ignored {
+            match ignored.get_mut(k) {
+                Some(c) => *c += n,
+                None => {
+                    ignored.insert(k.clone(), *n);
+                }
             }
-            prev = Some(ev.at);
-            engine.push(ev);
+        }
+        if let Some(line) = batch.unordered {
+            return Err(format!("line {line} is out of time order"));
+        }
+        if let Some((first, line, last)) = batch.span {
+            if prev.is_some_and(|p| first < p) {
+                return Err(format!("line {line} is out of time order"));
+            }
+            prev = Some(last);
+        }
+        // The workers' sources, as the engine numbers them.
+        let sources: Vec<u32> = batch.sources.iter().map(|s| engine.source(s)).collect();
+        for &(mut ev, hit) in &batch.hits {
+            if let Some(i) = ev.source.checked_sub(1) {
+                ev.source = sources.get(i as usize).copied().unwrap_or(0);
+            }
+            engine.hit(ev, hit, &batch.keys);
         }
         Ok(())
     })?;

@@ -14,9 +14,14 @@ use std::sync::mpsc;
 
 use jiff::Timestamp;
 
-use crate::events::{Body, Event, MAX_LINE, ReadOptions};
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
+
+use super::hits::{Hit, Matcher};
+use super::store::Ev;
+use crate::events::{Body, MAX_LINE, Parsed, ReadOptions};
 use crate::model::Model;
-use crate::source::{LogId, LogRef};
 
 /// Bytes per chunk.
 const CHUNK: usize = 2 << 20;
@@ -25,8 +30,21 @@ const CHUNK: usize = 2 << 20;
 #[derive(Default)]
 pub(crate) struct Batch {
     seq: u64,
-    /// Events of kinds the engine reads, at or before the as-of, in order.
-    pub events: Vec<Event>,
+    /// The hits of the events of kinds the engine reads, at or before the
+    /// as-of, in log order, each with its event; the keys are in `keys`.
+    /// An event's `source` counts from 1 in `sources` (0: none).
+    pub hits: Vec<(Ev, Hit)>,
+    /// The hits' keys.
+    pub keys: Vec<u8>,
+    /// The sources the events cite, each once.
+    pub sources: Vec<Arc<str>>,
+    /// Events of kinds the engine reads, at or before the as-of.
+    pub events: u64,
+    /// The time and line of the first of those events, and the latest
+    /// time.
+    pub span: Option<(Timestamp, u32, Timestamp)>,
+    /// The first of those events out of time order within the batch.
+    pub unordered: Option<u32>,
     /// Non-blank lines.
     pub lines: u64,
     /// Events of declared kinds.
@@ -45,30 +63,28 @@ pub(crate) struct Batch {
 pub(crate) struct Job<'a> {
     pub model: &'a Model,
     pub opts: &'a ReadOptions,
-    pub wanted: Vec<String>,
     /// Kinds the engine reads, by index.
     pub reads: Vec<bool>,
+    /// Which instances an event touches.
+    pub matcher: Matcher<'a>,
     pub limit: Option<Timestamp>,
-    pub log: LogId,
-    probe: Option<crate::events::Probe>,
+    lines: crate::events::LineReader,
 }
 
 impl<'a> Job<'a> {
     pub(crate) fn new(
         model: &'a Model,
         opts: &'a ReadOptions,
-        reads: Vec<bool>,
+        matcher: Matcher<'a>,
         limit: Option<Timestamp>,
-        log: LogId,
     ) -> Job<'a> {
         Job {
             model,
             opts,
-            wanted: crate::events::wanted_keys(model, opts),
-            reads,
+            reads: (0..model.kinds.len()).map(|k| matcher.reads(k)).collect(),
+            matcher,
             limit,
-            log,
-            probe: crate::events::Probe::new(&opts.kind_field, &opts.time_field),
+            lines: crate::events::LineReader::new(model, opts),
         }
     }
 }
@@ -91,11 +107,14 @@ struct Chunk {
 }
 
 impl Chunks {
-    fn next(&mut self) -> Result<Option<Chunk>, String> {
+    /// The next chunk, read into `buf` (a buffer of an earlier chunk, or
+    /// new).
+    fn next(&mut self, mut buf: Vec<u8>) -> Result<Option<Chunk>, String> {
         if self.done {
             return Ok(None);
         }
-        let mut buf = std::mem::take(&mut self.carry);
+        buf.clear();
+        buf.append(&mut self.carry);
         let start = buf.len();
         buf.resize(start + CHUNK, 0);
         let mut filled = start;
@@ -113,7 +132,9 @@ impl Chunks {
         if filled == start {
             self.done = true;
         } else if let Some(end) = memchr::memrchr(b'\n', &buf) {
-            self.carry = buf.get(end + 1..).unwrap_or_default().to_vec();
+            self.carry.clear();
+            self.carry
+                .extend_from_slice(buf.get(end + 1..).unwrap_or_default());
             buf.truncate(end + 1);
         } else {
             // No line end yet: keep reading into the same line.
@@ -121,7 +142,7 @@ impl Chunks {
                 return Err("a line longer than the limit".into());
             }
             self.carry = buf;
-            return self.next();
+            return self.next(Vec::new());
         }
         if buf.is_empty() {
             return Ok(None);
@@ -151,7 +172,7 @@ pub(crate) fn read(
     file: std::fs::File,
     job: &Job<'_>,
     threads: usize,
-    mut take: impl FnMut(Batch) -> Result<(), String>,
+    mut take: impl FnMut(&mut Batch) -> Result<(), String>,
 ) -> Result<(), String> {
     let chunks = Mutex::new(Chunks {
         file,
@@ -162,17 +183,27 @@ pub(crate) fn read(
         done: false,
     });
     let stop = AtomicBool::new(false);
+    // Chunk buffers and batches go back to the workers once used: fresh
+    // pages cost more than the parsing that fills them.
+    let free_bufs: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
+    let free_batches: Mutex<Vec<Batch>> = Mutex::new(Vec::new());
     let (tx, rx) = mpsc::sync_channel::<Batch>(threads * 2);
     std::thread::scope(|s| {
         let mut spawned = 0;
         for _ in 0..threads.max(1) {
             let tx = tx.clone();
             let (chunks, stop) = (&chunks, &stop);
+            let (free_bufs, free_batches) = (&free_bufs, &free_batches);
             let worker = std::thread::Builder::new().spawn_scoped(s, move || {
                 while !stop.load(Ordering::Relaxed) {
+                    let buf = free_bufs
+                        .lock()
+                        .ok()
+                        .and_then(|mut f| f.pop())
+                        .unwrap_or_default();
                     let next = match chunks.lock() {
                         Ok(mut c) => {
-                            let r = c.next();
+                            let r = c.next(buf);
                             if let Some(p) = &job.opts.progress {
                                 p(c.bytes);
                             }
@@ -181,7 +212,18 @@ pub(crate) fn read(
                         Err(_) => Err("a reader failed".into()),
                     };
                     let batch = match next {
-                        Ok(Some(chunk)) => parse_chunk(job, &chunk),
+                        Ok(Some(chunk)) => {
+                            let mut b = free_batches
+                                .lock()
+                                .ok()
+                                .and_then(|mut f| f.pop())
+                                .unwrap_or_default();
+                            parse_chunk(job, &chunk, &mut b);
+                            if let Ok(mut f) = free_bufs.lock() {
+                                f.push(chunk.bytes);
+                            }
+                            b
+                        }
                         Ok(None) => break,
                         Err(e) => Batch {
                             seq: u64::MAX,
@@ -218,9 +260,13 @@ pub(crate) fn read(
                     result = Err(why);
                     break;
                 }
-                if let Err(e) = take(b) {
+                let mut b = b;
+                if let Err(e) = take(&mut b) {
                     result = Err(e);
                     break;
+                }
+                if let Ok(mut f) = free_batches.lock() {
+                    f.push(b);
                 }
             }
             if result.is_err() {
@@ -252,36 +298,55 @@ fn lines_inclusive(b: &[u8]) -> impl Iterator<Item = &[u8]> {
     })
 }
 
-fn parse_chunk(job: &Job<'_>, chunk: &Chunk) -> Batch {
-    let mut b = Batch {
-        seq: chunk.seq,
-        ..Batch::default()
-    };
+/// Parses a chunk into `b` (a used batch, or new), its counts and lists
+/// cleared first.
+fn parse_chunk(job: &Job<'_>, chunk: &Chunk, b: &mut Batch) {
+    b.seq = chunk.seq;
+    b.hits.clear();
+    b.keys.clear();
+    b.sources.clear();
+    b.events = 0;
+    b.span = None;
+    b.unordered = None;
+    b.lines = 0;
+    b.declared = 0;
+    b.after = 0;
+    b.ignored.clear();
+    b.last_at = None;
+    b.stop = None;
+    let mut sources: FxHashMap<Arc<str>, u32> = FxHashMap::default();
+    let mut hits: Vec<Hit> = Vec::new();
+    // Checked once for the chunk: its lines are then UTF-8 (a line end is
+    // a character boundary).
+    let text = std::str::from_utf8(&chunk.bytes).ok();
+    let mut at = 0;
     for (n, raw) in (chunk.first_line..).zip(lines_inclusive(&chunk.bytes)) {
+        let from = at;
+        at += raw.len();
         let Some(line) = crate::events::line_body(raw) else {
             continue;
         };
+        let line_text = text.and_then(|t| t.get(from..from + line.len()));
         let Ok(line_u32) = u32::try_from(n) else {
             b.stop = Some("more lines than a report can number".into());
-            return b;
+            return;
         };
-        // A line of a kind no rule declares: its kind and time only.
-        if let Some((kind, at)) = job.probe.as_ref().and_then(|p| p.ignored(line, job.model)) {
-            b.lines += 1;
-            b.last_at = b.last_at.max(Some(at));
-            match b.ignored.get_mut(kind) {
-                Some(c) => *c += 1,
-                None => {
-                    b.ignored.insert(kind.to_string(), 1);
+        let rec = match job.lines.read(line, line_text, job.model, job.opts) {
+            Ok(Parsed::Ignored(kind, at)) => {
+                b.lines += 1;
+                b.last_at = b.last_at.max(Some(at));
+                match b.ignored.get_mut(kind.as_ref()) {
+                    Some(c) => *c += 1,
+                    None => {
+                        b.ignored.insert(kind.into_owned(), 1);
+                    }
                 }
+                continue;
             }
-            continue;
-        }
-        let rec = match crate::events::parse_record(line, &job.wanted, job.model, job.opts) {
-            Ok(r) => r,
+            Ok(Parsed::Record(r)) => r,
             Err(e) => {
                 b.stop = Some(format!("line {n}: {}", e.message));
-                return b;
+                return;
             }
         };
         b.lines += 1;
@@ -290,7 +355,7 @@ fn parse_chunk(job: &Job<'_>, chunk: &Chunk) -> Batch {
             Body::Ignored(kind) => *b.ignored.entry(kind).or_insert(0) += 1,
             Body::Claim(_) => {
                 b.stop = Some(format!("line {n} is a claim"));
-                return b;
+                return;
             }
             Body::Event {
                 kind,
@@ -301,21 +366,41 @@ fn parse_chunk(job: &Job<'_>, chunk: &Chunk) -> Batch {
                 if job.limit.is_some_and(|l| rec.at > l) {
                     b.after += 1;
                 } else if job.reads.get(kind).copied().unwrap_or(false) {
-                    b.events.push(Event {
-                        at: rec.at,
-                        kind,
-                        values,
-                        origin: LogRef {
-                            log: job.log,
-                            line: line_u32,
-                        },
-                        source,
+                    b.events += 1;
+                    b.span = Some(match b.span {
+                        None => (rec.at, line_u32, rec.at),
+                        Some((first, line, last)) => {
+                            if rec.at < last && b.unordered.is_none() {
+                                b.unordered = Some(line_u32);
+                            }
+                            (first, line, last.max(rec.at))
+                        }
                     });
+                    let source = match source {
+                        None => 0,
+                        Some(s) => match sources.get(&s) {
+                            Some(&i) => i,
+                            None => {
+                                b.sources.push(s.clone());
+                                let i = u32::try_from(b.sources.len()).unwrap_or(u32::MAX);
+                                sources.insert(s, i);
+                                i
+                            }
+                        },
+                    };
+                    let ev = Ev {
+                        at: rec.at,
+                        line: line_u32,
+                        kind: u32::try_from(kind).unwrap_or(u32::MAX),
+                        source,
+                    };
+                    hits.clear();
+                    job.matcher.hits(kind, &values, &mut b.keys, &mut hits);
+                    b.hits.extend(hits.iter().map(|h| (ev, *h)));
                 }
             }
         }
     }
-    b
 }
 
 #[cfg(test)]

@@ -128,9 +128,9 @@ pub(crate) struct Kept {
     /// repeated trigger is recognised).
     pub keys: KeySet,
     /// The kept records.
-    pub recs: Vec<Rec>,
+    pub recs: Chunked<Rec>,
     /// Decision and late events of the records, by [`Rec::cites`].
-    pub cites: Vec<[Cite; 2]>,
+    pub cites: Chunked<[Cite; 2]>,
     /// `recs` indices in report order (by bindings), set by [`Store::finish`].
     order: Vec<u32>,
 }
@@ -265,6 +265,58 @@ impl Store {
         }))
     }
 
+    /// The records of one block of [`Store::blocks`], in report order, as
+    /// borrowed [`View`]s — or, for the rare row a view cannot show (an
+    /// untriggered instance), the [`Instance`] itself.
+    pub(crate) fn views<'r>(
+        &'r self,
+        model: &'r Model,
+        (ci, range): (usize, std::ops::Range<usize>),
+    ) -> impl Iterator<Item = Result<View<'r>, Instance>> + 'r {
+        let c = model.commitments.get(ci);
+        let k = self.kept.get(ci);
+        let order = k.map_or(&[][..], |k| k.order.get(range).unwrap_or_default());
+        order.iter().filter_map(move |&r| {
+            let (c, k) = (c?, k?);
+            let rec = k.recs.get(r as usize)?;
+            Some(self.view(c, k, rec).ok_or_else(|| self.instance(c, k, rec)))
+        })
+    }
+
+    /// A record as the report shows it, without building an [`Instance`];
+    /// `None` for an untriggered instance.
+    fn view<'r>(&'r self, c: &Commitment, k: &'r Kept, rec: &Rec) -> Option<View<'r>> {
+        let [decided, late] = k
+            .cites
+            .get(rec.cites as usize)
+            .copied()
+            .unwrap_or([Cite::NONE; 2]);
+        let trigger = rec
+            .trigger
+            .ev()
+            .filter(|_| rec.status != Status::Inactive)?;
+        let deadline = match &c.window {
+            Window::Within { duration, .. } => {
+                Some(window::add(trigger.at, *duration, &c.calendar))
+            }
+            _ => None,
+        };
+        Some(View {
+            key: k.keys.get(rec.key),
+            status: rec.status,
+            trigger,
+            deadline,
+            decided: decided.ev(),
+            late: late.ev(),
+        })
+    }
+
+    /// The `source` an event cites, by its [`Ev::source`] number.
+    pub(crate) fn source(&self, n: u32) -> Option<&str> {
+        let i = n.checked_sub(1)?;
+        self.sources.get(i as usize).map(|s| &**s)
+    }
+
     /// Builds the [`Instance`] the in-memory engine would have built.
     fn instance(&self, c: &Commitment, k: &Kept, rec: &Rec) -> Instance {
         let cites = k
@@ -356,6 +408,24 @@ impl Store {
     }
 }
 
+/// A kept record as a report shows it (see [`Store::build`] for the
+/// [`Instance`] it stands for): its encoded key, status, trigger and
+/// deadline, and the event that decided it and the late one.
+pub(crate) struct View<'r> {
+    /// The encoded bindings.
+    pub key: &'r [u8],
+    /// Its status as of the run's as-of.
+    pub status: Status,
+    /// The event that put it in force.
+    pub trigger: Ev,
+    /// Its deadline, if it has one.
+    pub deadline: Option<Timestamp>,
+    /// The fulfilment (fulfilled) or `unless` event (cancelled).
+    pub decided: Option<Ev>,
+    /// The first required event after the deadline (violated).
+    pub late: Option<Ev>,
+}
+
 /// Commitment indices in report order (by id).
 pub(crate) fn by_id(model: &Model) -> Vec<usize> {
     let mut by_id: Vec<usize> = (0..model.commitments.len()).collect();
@@ -390,4 +460,59 @@ pub(crate) fn compare_keys(a: &[u8], b: &[u8], n: usize) -> Ordering {
         }
     }
     keys::decode(a, n).cmp(&keys::decode(b, n))
+}
+
+/// Elements per [`Chunked`] chunk.
+const CHUNK: usize = 1 << 16;
+
+/// A vector in fixed chunks: growing it never copies what it holds, so a
+/// store of 10^7 records touches each page once (on this kind of machine a
+/// fresh page costs more than the record written into it, and a doubling
+/// `Vec` touches twice its final size).
+#[derive(Clone, Debug)]
+pub(crate) struct Chunked<T> {
+    chunks: Vec<Vec<T>>,
+    len: usize,
+}
+
+impl<T> Default for Chunked<T> {
+    fn default() -> Self {
+        Chunked {
+            chunks: Vec::new(),
+            len: 0,
+        }
+    }
+}
+
+impl<T> Chunked<T> {
+    /// Appends `v`.
+    pub(crate) fn push(&mut self, v: T) {
+        match self.chunks.last_mut() {
+            Some(c) if c.len() < CHUNK => c.push(v),
+            _ => {
+                // The first chunk grows as a `Vec` does (small runs stay
+                // small); later ones are made whole.
+                let cap = if self.chunks.is_empty() { 0 } else { CHUNK };
+                let mut c = Vec::with_capacity(cap);
+                c.push(v);
+                self.chunks.push(c);
+            }
+        }
+        self.len += 1;
+    }
+
+    /// Elements held.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The element at `i`.
+    pub(crate) fn get(&self, i: usize) -> Option<&T> {
+        self.chunks.get(i / CHUNK)?.get(i % CHUNK)
+    }
+
+    /// The element at `i`, to change.
+    pub(crate) fn get_mut(&mut self, i: usize) -> Option<&mut T> {
+        self.chunks.get_mut(i / CHUNK)?.get_mut(i % CHUNK)
+    }
 }
