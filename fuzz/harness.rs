@@ -264,6 +264,7 @@ fn load(rules: &str) -> Result<Loaded, (SourceMap, Diagnostics)> {
             return Ok(Loaded {
                 sources: sources.clone(),
                 files: files.clone(),
+                imports: Default::default(),
             });
         }
     }

@@ -143,7 +143,7 @@ pub fn rules_to_model(paths: &[PathBuf], params: &[ParamOverride]) -> Result<Rul
 /// Resolves and orders already-parsed rule files.
 pub fn loaded_to_model(loaded: load::Loaded, params: &[ParamOverride]) -> Result<Rules, Failure> {
     let sources = loaded.sources;
-    let model = match resolve::resolve(&loaded.files, &sources, params) {
+    let model = match resolve::resolve(&loaded.files, &loaded.imports, &sources, params) {
         Ok(m) => m,
         Err(diags) => return Err(Failure { sources, diags }),
     };
@@ -256,7 +256,7 @@ pub fn resolve_as_of(as_of: &AsOf, model: &Model, log: &Log) -> Result<Timestamp
 
 fn parse_as_of(text: &str, model: &Model) -> Option<Timestamp> {
     let text = text.trim();
-    if let Ok(t) = text.parse::<Timestamp>() {
+    if let Some(t) = resolve::rfc3339(text) {
         return Some(t);
     }
     if let Ok(d) = text.parse::<jiff::civil::Date>() {

@@ -294,7 +294,7 @@ fn commitment_lints(model: &Model, idx: CommitmentIdx, c: &Commitment, out: &mut
             });
         }
     }
-    if let Err(reason) = trigger_possible(model, idx, 0) {
+    if let Err(reason) = crate::eval::reach::trigger_possible(model, idx) {
         let (span, label) = match (&c.trigger, c.spans.after) {
             (Trigger::After(_), Some(after)) => (after, "this can never be true"),
             _ => (c.spans.id, "never triggered"),
@@ -346,101 +346,6 @@ fn commitment_lints(model: &Model, idx: CommitmentIdx, c: &Commitment, out: &mut
             help,
         });
     }
-}
-
-/// `Ok` when the commitment's trigger can happen, as far as the rules
-/// alone tell; otherwise why it cannot.
-fn trigger_possible(model: &Model, idx: CommitmentIdx, depth: usize) -> Result<(), String> {
-    let Some(c) = model.commitments.get(idx) else {
-        return Ok(());
-    };
-    if depth > MAX_DEPTH {
-        return Ok(());
-    }
-    match &c.trigger {
-        Trigger::Immediate => Ok(()),
-        Trigger::After(cond) => cond_possible(model, cond, depth + 1),
-        Trigger::Reparation(sources) => {
-            let mut reasons = Vec::new();
-            for &s in sources {
-                match status_possible(model, s, Status::Violated, depth + 1) {
-                    Ok(()) => return Ok(()),
-                    Err(r) => reasons.push(r),
-                }
-            }
-            let names: Vec<String> = sources
-                .iter()
-                .filter_map(|s| model.commitments.get(*s))
-                .map(|s| format!("`{}`", s.id))
-                .collect();
-            Err(format!(
-                "it is triggered only by a violation of {}, and {}",
-                names.join(" or "),
-                reasons.join("; ")
-            ))
-        }
-    }
-}
-
-fn cond_possible(model: &Model, cond: &Cond, depth: usize) -> Result<(), String> {
-    match cond {
-        Cond::And(a, b) => {
-            cond_possible(model, a, depth)?;
-            cond_possible(model, b, depth)
-        }
-        Cond::Or(a, b) => match (
-            cond_possible(model, a, depth),
-            cond_possible(model, b, depth),
-        ) {
-            (Err(x), Err(y)) => Err(format!("{x}; and {y}")),
-            _ => Ok(()),
-        },
-        // Decided statically only for the cases above; a negation, an
-        // event or an instant can always come true as far as rules tell.
-        Cond::Not(_) | Cond::Event(_) | Cond::Time(_) => Ok(()),
-        Cond::Status(c, st) => status_possible(model, *c, *st, depth),
-    }
-}
-
-fn status_possible(
-    model: &Model,
-    idx: CommitmentIdx,
-    status: Status,
-    depth: usize,
-) -> Result<(), String> {
-    let Some(c) = model.commitments.get(idx) else {
-        return Ok(());
-    };
-    let open = matches!(c.window, Window::Open);
-    let never = match status {
-        Status::Fulfilled if c.prohibition && open => Some(format!(
-            "`{}` is a `must not` without a window: it can be violated but never fulfilled",
-            c.id
-        )),
-        Status::Violated if !c.prohibition && open => Some(format!(
-            "`{}` has no deadline, so it is never violated",
-            c.id
-        )),
-        Status::Cancelled if c.unless.is_none() => Some(format!(
-            "`{}` has no `unless`, so it is never cancelled",
-            c.id
-        )),
-        Status::Expired if matches!(c.trigger, Trigger::Immediate) => Some(format!(
-            "`{}` has no `after`: it is in force from the start and never expires",
-            c.id
-        )),
-        _ => None,
-    };
-    if let Some(reason) = never {
-        return Err(reason);
-    }
-    // Fulfilled and violated need the commitment in force.
-    if matches!(status, Status::Fulfilled | Status::Violated) {
-        if let Err(r) = trigger_possible(model, idx, depth + 1) {
-            return Err(format!("`{}` never comes in force ({r})", c.id));
-        }
-    }
-    Ok(())
 }
 
 /// The earliest moment the commitment's trigger can come, when the rules

@@ -19,6 +19,8 @@ pub struct Loaded {
     pub sources: SourceMap,
     /// The syntax trees.
     pub files: Vec<(SourceId, ast::File)>,
+    /// The files each file imports (those loaded), by source.
+    pub imports: HashMap<SourceId, Vec<SourceId>>,
 }
 
 /// Reads and parses the rule files named by `paths` (a folder stands for its
@@ -50,6 +52,7 @@ pub fn load_rules(paths: &[PathBuf]) -> Result<Loaded, (SourceMap, Diagnostics)>
         Ok(Loaded {
             sources: l.sources,
             files: l.files,
+            imports: l.imports,
         })
     } else {
         Err((l.sources, l.diags))
@@ -65,6 +68,7 @@ pub fn load_text(name: &str, text: &str) -> Result<Loaded, (SourceMap, Diagnosti
         Ok(file) => Ok(Loaded {
             sources,
             files: vec![(id, file)],
+            imports: HashMap::new(),
         }),
         Err(d) => Err((sources, d)),
     }
@@ -94,6 +98,7 @@ struct Loader {
     diags: Diagnostics,
     /// Canonical path → source id, so each file is loaded once.
     seen: HashMap<PathBuf, SourceId>,
+    imports: HashMap<SourceId, Vec<SourceId>>,
 }
 
 impl Loader {
@@ -152,12 +157,18 @@ impl Loader {
         };
         stack.push((canon, name));
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let mut imported = Vec::new();
         for item in &file.items {
             if let ast::Item::Import(s) = item {
                 let target = base.join(&s.value);
                 self.load(&target, Some(s.span), stack);
+                let canon = std::fs::canonicalize(&target).unwrap_or(target);
+                if let Some(&t) = self.seen.get(&canon) {
+                    imported.push(t);
+                }
             }
         }
+        self.imports.insert(id, imported);
         stack.pop();
         self.files.push((id, file));
     }

@@ -568,8 +568,10 @@ fn build(raw: &[u32], force_utc: bool, negative: bool) -> Case {
         // Without a trigger, the `must` pattern binds the variable.
         let action = b.pattern(kinds, v, v && !triggered, false);
         let agg = match b.t.pick(6) {
-            4 => Some(Agg::Count(1 + b.t.pick(3) as i64)),
-            5 => Some(Agg::Sum(2 + b.t.pick(7) as i64)),
+            // Now and then a bound no event is needed to reach (0, or a
+            // negative sum).
+            4 => Some(Agg::Count(b.t.pick(4) as i64)),
+            5 => Some(Agg::Sum(b.t.pick(9) as i64 - 1)),
             _ => None,
         };
         let win = match b.t.pick(5) {
@@ -577,6 +579,11 @@ fn build(raw: &[u32], force_utc: bool, negative: bool) -> Case {
                 let (secs, text) = b.duration();
                 // `within … before` needs an `after` clause.
                 Win::Within(secs, text, after.is_some() && b.t.chance(25))
+            }
+            // Without a trigger, `within` counts from the start of the record.
+            1 if b.t.chance(50) => {
+                let (secs, text) = b.duration();
+                Win::Within(secs, text, false)
             }
             1 | 3 => Win::By(b.lit(true)),
             2 | 4 => {

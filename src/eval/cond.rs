@@ -22,6 +22,19 @@ pub(crate) struct Ctx<'a> {
     indexes: HashMap<Span, PatternIndex>,
 }
 
+impl Ctx<'_> {
+    /// Where the record starts: the first event (of a declared kind) at or
+    /// before the as-of; `None` before any. Lines of kinds no rule reads
+    /// and events not known yet change nothing.
+    pub(crate) fn start(&self) -> Option<Timestamp> {
+        self.log
+            .events
+            .first()
+            .map(|e| e.at)
+            .filter(|t| *t <= self.as_of)
+    }
+}
+
 impl<'a> Ctx<'a> {
     pub(crate) fn new(model: &'a Model, log: &'a Log, as_of: Timestamp) -> Ctx<'a> {
         let mut by_kind = vec![Vec::new(); model.kinds.len()];
@@ -320,6 +333,17 @@ fn atom(ctx: &mut Ctx<'_>, env: &Env<'_>, a: &Cond, binding: &[Value]) -> Atom {
                     dead_from: None,
                     evidence: Some(evidence_for(inst, m, *status)),
                 };
+            }
+            // Dead from the start when the rules alone rule the status out
+            // (a `must` without a deadline is never violated, …).
+            if let Some(oc) = ctx.model.commitments.get(*other) {
+                if super::reach::never_reaches(oc, *status) {
+                    return Atom {
+                        true_from: None,
+                        dead_from: Some(Moment::MIN),
+                        evidence: None,
+                    };
+                }
             }
             // Dead when the one matching instance ended otherwise.
             let dead = match (exact, found.first()) {

@@ -27,9 +27,28 @@ pub(crate) fn eval_commitment(
         vars: c.vars.iter().map(|v| v.name.as_str()).collect(),
     };
     let bindings = instance_bindings(ctx, &env, c);
+    // A trigger the rules alone show can never happen: the commitment is
+    // expired from the start of the record.
+    let possible = super::reach::trigger_possible(ctx.model, idx).is_ok();
+    let start = ctx.start();
     let list = bindings
         .into_iter()
-        .map(|b| eval_instance(ctx, &env, c, b))
+        .map(|b| {
+            let mut inst = eval_instance(ctx, &env, c, b, start);
+            if !possible && inst.trigger.is_none() && inst.decision.is_none() {
+                let m = Moment::MIN;
+                if inst.expired.is_none_or(|e| m < e) {
+                    inst.expired = Some(m);
+                    inst.evidence.retain(|e| e.role != Role::Expiry);
+                    inst.evidence.push(Evidence {
+                        role: Role::Expiry,
+                        at: Timestamp::MIN,
+                        item: Item::Never,
+                    });
+                }
+            }
+            inst
+        })
         .collect();
     instances_from(list)
 }
@@ -90,6 +109,7 @@ fn eval_instance(
     env: &Env<'_>,
     c: &Commitment,
     bindings: Vec<Value>,
+    start: Option<Timestamp>,
 ) -> Instance {
     let as_of = ctx.as_of;
     let mut inst = Instance::untriggered(bindings);
@@ -98,7 +118,14 @@ fn eval_instance(
     let trigger: Option<(Moment, Option<Evidence>)> = match &c.trigger {
         Trigger::Immediate => {
             inst.from_start = true;
-            Some((Moment::MIN, None))
+            // In force at once: `within D` counts from the start of the
+            // record (design §4: "from the window's opening if there is no
+            // trigger"); other windows fix their own times.
+            let m = match (&c.window, start) {
+                (Window::Within { before: false, .. }, Some(start)) => Moment::at(start),
+                _ => Moment::MIN,
+            };
+            Some((m, None))
         }
         Trigger::After(cond) => {
             let e = cond::eval_cond(ctx, env, cond, &inst.bindings, Moment::MIN);
@@ -149,8 +176,14 @@ fn eval_instance(
     }
     // 2. The window.
     let cal = &c.calendar;
+    // In force from the start with `within`, before the record has started
+    // (no event yet): the clock has not started, there is no deadline yet.
+    let no_clock = inst.from_start
+        && start.is_none()
+        && matches!(c.window, Window::Within { before: false, .. });
     let (open, deadline, look_back): (Timestamp, Option<Bound>, bool) = match &c.window {
         Window::Open => (t.at, None, false),
+        Window::Within { before: false, .. } if no_clock => (t.at, None, false),
         Window::Within {
             duration,
             before: false,
@@ -187,6 +220,12 @@ fn eval_instance(
         inst.opens = Some(open);
     }
     inst.deadline = deadline;
+    // Before the record starts, a `within` clock in force from the start
+    // has not started: nothing decides the instance yet (any decision would
+    // depend on when the first event comes).
+    if no_clock {
+        return inst;
+    }
     // 3. The action's events, in time order, up to the as-of.
     let events: Vec<usize> = ctx.index(&c.action).lookup(&inst.bindings).to_vec();
     let close_at = deadline.map(|d| d.at);
@@ -247,7 +286,32 @@ fn eval_instance(
     }
     // 4. The decision, before the unless.
     let mut decision: Option<(Decision, Vec<Evidence>)> = None;
-    if c.prohibition {
+    // A bound that no event is needed to reach (`with count >= 0`) is
+    // reached as the window opens: the matching events "reach the bound"
+    // at its first moment (for a look-back, decided at the trigger).
+    // (Not before a `within` clock has started.)
+    let met_at_opening = target.is_some_and(|tg| tg <= Decimal::ZERO) && !no_clock;
+    if met_at_opening {
+        let status = if c.prohibition {
+            Status::Violated
+        } else {
+            Status::Fulfilled
+        };
+        let role = if c.prohibition {
+            Role::Violation
+        } else {
+            Role::Fulfilment
+        };
+        let m = if look_back { t } else { Moment::at(open) };
+        decision = Some((
+            decision_at(status, m),
+            vec![Evidence {
+                role,
+                at: open,
+                item: Item::WindowOpened,
+            }],
+        ));
+    } else if c.prohibition {
         if let Some((at, e)) = reached {
             let mut ev: Vec<Evidence> = Vec::new();
             if target.is_some() {

@@ -13,6 +13,7 @@ mod cond;
 pub(crate) mod index;
 mod instance;
 pub mod params;
+pub(crate) mod reach;
 pub mod window;
 
 use rustc_hash::FxHashMap as HashMap;
@@ -175,6 +176,11 @@ pub enum Item {
     Deadline,
     /// The window closing.
     WindowClosed,
+    /// The window opening (an aggregate whose bound no event is needed to
+    /// reach, such as `with count >= 0`).
+    WindowOpened,
+    /// The rules alone: a trigger that can never happen.
+    Never,
 }
 
 impl Instance {

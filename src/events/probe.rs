@@ -48,6 +48,9 @@ impl Probe {
         if line.first() != Some(&b'{') || line.last() != Some(&b'}') {
             return None;
         }
+        // Not UTF-8 is an error whatever the kind (serde_json does not
+        // check the inside of strings it skips).
+        std::str::from_utf8(line).ok()?;
         let kind = value_at(line, &self.kind_key)?;
         if kind == "claim" || model.kind(kind).is_some() {
             return None;

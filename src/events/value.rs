@@ -330,14 +330,16 @@ pub(crate) fn parse_time(raw: &Raw<'_>, model: &Model) -> Result<Timestamp, Stri
     if let Some(t) = utc_seconds(s) {
         return Ok(t);
     }
-    if let Ok(t) = Timestamp::from_str(s) {
+    if let Some(t) = crate::resolve::rfc3339(s) {
         return Ok(t);
     }
-    // A local date-time: `2025-05-25T18:00[:00]` or with a space.
-    let has_clock = s.len() > 10
+    // A local date-time: `2025-05-25T18:00[:00]` or with a space (hours and
+    // minutes at least).
+    let has_clock = s.len() >= 16
         && s.as_bytes()
             .get(10)
-            .is_some_and(|b| *b == b'T' || *b == b' ');
+            .is_some_and(|b| *b == b'T' || *b == b' ')
+        && s.as_bytes().get(13) == Some(&b':');
     if has_clock && !s.ends_with('Z') && !s.get(11..).is_some_and(|t| t.contains(['+', '-'])) {
         let normal = s.replacen(' ', "T", 1);
         if let Ok(dt) = DateTime::from_str(&normal) {

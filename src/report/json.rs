@@ -239,7 +239,7 @@ pub fn to_value(run: &Checked) -> J {
 /// The report as a JSON value; with `commitments` empty unless asked.
 fn to_value_with(run: &Checked, with_commitments: bool) -> J {
     let zone = &run.model.zone;
-    let t = |ts| J::String(fmt_time(ts, zone));
+    let t = |ts| json_time(ts, zone);
     let as_of = run.eval.as_of;
     let commitments: Vec<J> = if with_commitments {
         sorted_commitments(run)
@@ -280,7 +280,7 @@ fn to_value_with(run: &Checked, with_commitments: bool) -> J {
 /// One commitment instance as a JSON object.
 fn commitment_value(run: &Checked, c: &Commitment, i: &crate::eval::Instance) -> J {
     let zone = &run.model.zone;
-    let t = |ts| J::String(fmt_time(ts, zone));
+    let t = |ts| json_time(ts, zone);
     let as_of = run.eval.as_of;
 
     let status = i.status_at(as_of);
@@ -493,9 +493,20 @@ fn write_log_ref(out: &mut Vec<u8>, run: &Checked, r: crate::source::LogRef) {
     out.push(b'"');
 }
 
-/// `"time"` as [`fmt_time`] writes it, or `null`.
+/// An instant as a JSON time: RFC 3339, or `null` for the ends of time
+/// (which no RFC 3339 text can name; the text report says "the beginning"
+/// and "the end of time").
+pub(super) fn json_time(t: jiff::Timestamp, zone: &crate::model::Zone) -> J {
+    if t == jiff::Timestamp::MIN || t == jiff::Timestamp::MAX {
+        J::Null
+    } else {
+        J::String(fmt_time(t, zone))
+    }
+}
+
+/// `"time"` as [`json_time`] makes it, or `null`.
 fn write_opt_time(out: &mut Vec<u8>, t: Option<jiff::Timestamp>, zone: &crate::model::Zone) {
-    match t {
+    match t.filter(|t| *t != jiff::Timestamp::MIN && *t != jiff::Timestamp::MAX) {
         Some(t) => {
             out.push(b'"');
             super::write_time(out, t, zone);
@@ -658,6 +669,8 @@ fn write_evidence(out: &mut Vec<u8>, run: &Checked, e: &Evidence, depth: usize) 
         Item::Time => o.str(out, "what", "time"),
         Item::Deadline => o.str(out, "what", "deadline"),
         Item::WindowClosed => o.str(out, "what", "window_closed"),
+        Item::WindowOpened => o.str(out, "what", "window_opened"),
+        Item::Never => o.str(out, "what", "never"),
     }
     o.end(out);
 }
@@ -689,7 +702,7 @@ fn evidence(run: &Checked, e: &Evidence) -> J {
     let zone = &run.model.zone;
     let mut o = Map::new();
     o.insert("role".into(), J::String(e.role.name().into()));
-    o.insert("at".into(), J::String(fmt_time(e.at, zone)));
+    o.insert("at".into(), json_time(e.at, zone));
     match &e.item {
         Item::Event {
             origin,
@@ -730,6 +743,12 @@ fn evidence(run: &Checked, e: &Evidence) -> J {
         }
         Item::WindowClosed => {
             o.insert("what".into(), J::String("window_closed".into()));
+        }
+        Item::WindowOpened => {
+            o.insert("what".into(), J::String("window_opened".into()));
+        }
+        Item::Never => {
+            o.insert("what".into(), J::String("never".into()));
         }
     }
     J::Object(o)

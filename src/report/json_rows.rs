@@ -147,7 +147,9 @@ struct Cited {
 /// [`Store`] would build from the same record.
 fn write_view(out: &mut Vec<u8>, run: &Checked, shared: &Shared, head: &Head, v: &View<'_>) {
     let zone = &run.model.zone;
-    let time = |out: &mut Vec<u8>, t: Option<Timestamp>| match t {
+    let time = |out: &mut Vec<u8>, t: Option<Timestamp>| match t
+        .filter(|t| *t != Timestamp::MIN && *t != Timestamp::MAX)
+    {
         Some(t) => {
             out.push(b'"');
             super::write_time(out, t, zone);

@@ -346,6 +346,8 @@ pub fn evidence_line_with(run: &Checked, e: &Evidence, with_source: bool) -> Str
         Item::Time => format!("{at} came"),
         Item::Deadline => format!("deadline {at} passed"),
         Item::WindowClosed => format!("window closed at {at}"),
+        Item::WindowOpened => format!("window opened at {at}, bound met with no event"),
+        Item::Never => "its trigger can never happen (see `pacta lint`)".to_string(),
     };
     format!("{:<12} {what}", e.role.name())
 }

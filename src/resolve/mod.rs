@@ -8,7 +8,7 @@ mod error;
 mod time;
 
 pub use error::ResolveError;
-pub use time::{day_end, day_start, local_to_timestamp};
+pub use time::{day_end, day_start, local_to_timestamp, rfc3339};
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -42,6 +42,7 @@ pub struct ParamOverride {
 /// Resolves parsed rule files (in load order) into one model.
 pub fn resolve(
     files: &[(SourceId, ast::File)],
+    imports: &HashMap<SourceId, Vec<SourceId>>,
     sources: &SourceMap,
     overrides: &[ParamOverride],
 ) -> Result<Model, Diagnostics> {
@@ -59,7 +60,7 @@ pub fn resolve(
         calendars: HashMap::new(),
         root: sources.root(),
     };
-    r.calendars(files);
+    r.calendars(files, imports);
     r.declarations(files, overrides);
     let model = r.commitments_and_claims(files);
     if r.diags.is_empty() {
@@ -121,7 +122,15 @@ impl Resolver<'_> {
         self.calendar(source).zone.tz.clone()
     }
 
-    fn calendars(&mut self, files: &[(SourceId, ast::File)]) {
+    /// Each file's zone and holidays: its own holidays and, since an
+    /// `import` brings the other file's declarations in, those of every
+    /// file it imports (files come imports first). The zone stays the
+    /// file's own.
+    fn calendars(
+        &mut self,
+        files: &[(SourceId, ast::File)],
+        imports: &HashMap<SourceId, Vec<SourceId>>,
+    ) {
         for (source, file) in files {
             let mut zone = Zone::utc();
             let mut holidays = BTreeSet::new();
@@ -155,6 +164,11 @@ impl Resolver<'_> {
                     // Imports may precede the zone: they hold no times.
                     ast::Item::Import(_) => {}
                     _ => seen_other = true,
+                }
+            }
+            for imported in imports.get(source).map_or(&[][..], Vec::as_slice) {
+                if let Some(c) = self.calendars.get(imported) {
+                    holidays.extend(c.holidays.iter().copied());
                 }
             }
             self.calendars
@@ -353,6 +367,16 @@ impl Resolver<'_> {
                     .ok()
                     .filter(|_| d.amount.fract().is_zero())
                 {
+                    // As for exact durations: past 1000 years only a typo.
+                    Some(n) if n > 1000 * 262 => {
+                        self.diags.push(ResolveError::Invalid {
+                            message: "duration too long".into(),
+                            span: d.span,
+                            label: "more than 1000 years of business days".into(),
+                            help: "durations are limited to 1000 years".into(),
+                        });
+                        Duration::BusinessDays(0)
+                    }
                     Some(n) => Duration::BusinessDays(n),
                     None => {
                         self.diags.push(ResolveError::Invalid {
@@ -860,16 +884,6 @@ impl Resolver<'_> {
             let Some((_, ast_c)) = asts.get(i) else {
                 continue;
             };
-            if let (Trigger::Immediate, Window::Within { before: false, .. }) =
-                (&c.trigger, &c.window)
-            {
-                self.diags.push(ResolveError::Invalid {
-                    message: format!("`{}` has `within` but nothing to count from", c.id),
-                    span: c.spans.window.unwrap_or(c.spans.id),
-                    label: "counts from the trigger, and there is no `after`".into(),
-                    help: "add `after CONDITION` (the clock starts when it holds), or give a fixed deadline with `by TIME` or `between A and B`".into(),
-                });
-            }
             if let Trigger::After(cond) = &c.trigger {
                 if true_without_events(cond) {
                     self.diags.push(ResolveError::Invalid {
@@ -877,6 +891,16 @@ impl Resolver<'_> {
                         span: c.spans.after.unwrap_or(c.spans.id),
                         label: "true from the start".into(),
                         help: "a trigger needs something to happen: combine `not` with an event or a commitment, e.g. `after ordered(o) and not paid(o)`, or drop `after` for a commitment in force from the start".into(),
+                    });
+                }
+            }
+            if let Some(u) = &c.unless {
+                if true_without_events(u) {
+                    self.diags.push(ResolveError::Invalid {
+                        message: format!("the `unless` condition of `{}` holds before anything happens", c.id),
+                        span: c.spans.unless.unwrap_or(c.spans.id),
+                        label: "true from the start: it would cancel every instance".into(),
+                        help: "an `unless` needs something to happen: combine `not` with an event or a commitment, e.g. `unless refunded(o) and not disputed(o)`".into(),
                     });
                 }
             }
@@ -1074,6 +1098,46 @@ impl Resolver<'_> {
                         .into(),
                 });
                 continue;
+            }
+            // A calendar day compared with a time field is the whole day: its
+            // first instant as a lower bound, its last as an upper one (as a
+            // day used as a window's end, design §4), and `=` means on that
+            // day.
+            if let (FieldType::Time, ast::Value::Time(t)) = (ty, &c.value) {
+                if t.time.is_none() {
+                    let (start, end) = (
+                        self.instant(source, t, End::Start),
+                        self.instant(source, t, End::End),
+                    );
+                    let bounds: &[(ast::CmpOp, jiff::Timestamp)] = match c.op {
+                        ast::CmpOp::Lt | ast::CmpOp::Ge => &[(c.op, start)],
+                        ast::CmpOp::Le | ast::CmpOp::Gt => &[(c.op, end)],
+                        ast::CmpOp::Eq => &[(ast::CmpOp::Ge, start), (ast::CmpOp::Le, end)],
+                        ast::CmpOp::Ne => {
+                            self.diags.push(ResolveError::Invalid {
+                                message: format!(
+                                    "`!=` with the calendar day `{}` is not one comparison",
+                                    t.date
+                                ),
+                                span: c.span,
+                                label: "a day is a span of time".into(),
+                                help: format!(
+                                    "write a time (`{}T00:00`), or compare with `<` and `>`",
+                                    t.date
+                                ),
+                            });
+                            &[]
+                        }
+                    };
+                    for &(op, at) in bounds {
+                        constraints.push(Constraint {
+                            field,
+                            op,
+                            operand: Operand::Lit(Value::Time(at)),
+                        });
+                    }
+                    continue;
+                }
             }
             if let Some(operand) =
                 self.operand(source, &c.field.name, ty, c.op, &c.value, scope, binds)

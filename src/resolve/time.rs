@@ -76,3 +76,44 @@ mod tests {
         assert_eq!(t.to_string(), "2025-03-30T01:30:00Z");
     }
 }
+
+/// An RFC 3339 instant (`2025-05-23T18:00:00Z`, `…+03:00`): jiff's reading,
+/// with offsets held to RFC 3339's range (hours 00–23, minutes 00–59; jiff
+/// itself takes up to ±25:59).
+pub fn rfc3339(text: &str) -> Option<Timestamp> {
+    let t: Timestamp = text.parse().ok()?;
+    offset_in_range(text).then_some(t)
+}
+
+/// False for a text ending in a numeric offset out of RFC 3339's range.
+fn offset_in_range(text: &str) -> bool {
+    let b = text.as_bytes();
+    let Some(tail) = b.len().checked_sub(6).and_then(|at| b.get(at..)) else {
+        return true;
+    };
+    match tail {
+        [sign, h1, h2, b':', m1, m2]
+            if (*sign == b'+' || *sign == b'-')
+                && [h1, h2, m1, m2].iter().all(|d| d.is_ascii_digit()) =>
+        {
+            let two = |a: u8, b: u8| u32::from(a - b'0') * 10 + u32::from(b - b'0');
+            two(*h1, *h2) <= 23 && two(*m1, *m2) <= 59
+        }
+        _ => true,
+    }
+}
+
+#[cfg(test)]
+mod rfc3339_tests {
+    use super::rfc3339;
+
+    #[test]
+    fn offsets_past_rfc_3339_range_are_refused() {
+        assert!(rfc3339("2025-03-01T10:00:00+23:59").is_some());
+        assert!(rfc3339("2025-03-01T10:00:00-03:30").is_some());
+        assert!(rfc3339("2025-03-01T10:00:00Z").is_some());
+        assert!(rfc3339("2025-03-01T10:00:00+24:00").is_none());
+        assert!(rfc3339("2025-03-01T10:00:00+25:00").is_none());
+        assert!(rfc3339("2025-03-01T10:00:00-25:59").is_none());
+    }
+}

@@ -818,7 +818,7 @@ fn parse_offset(text: &str, span: Span) -> Result<i32> {
     let invalid = || SyntaxError::InvalidTime {
         text: text.to_string(),
         span,
-        reason: "offsets go from -25:59 to +25:59".to_string(),
+        reason: "offsets go from -23:59 to +23:59".to_string(),
     };
     let sign = if text.starts_with('-') { -1 } else { 1 };
     let h: i32 = text
@@ -829,7 +829,7 @@ fn parse_offset(text: &str, span: Span) -> Result<i32> {
         .get(4..6)
         .and_then(|s| s.parse().ok())
         .ok_or_else(invalid)?;
-    if h > 25 || m > 59 {
+    if h > 23 || m > 59 {
         return Err(invalid());
     }
     Ok(sign * (h * 3600 + m * 60))

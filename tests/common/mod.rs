@@ -102,7 +102,8 @@ pub fn collect(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
 
 /// `expect` lines: `exit N`, `ID STATUS`, `ID[var=value] STATUS`,
 /// `claim ID VERDICT [ACTUAL]`, `dispute A B SUPPORTED|none`,
-/// `late ID`, `progress ID VALUE`, `count STATUS N`.
+/// `late ID`, `progress ID VALUE`, `count STATUS N`, `deadline ID AT`,
+/// `decided ID AT|null`, `absent ID`.
 pub fn check_expectations(what: &str, text: &str, code: i32, report: &serde_json::Value) {
     let mut checked = 0;
     for line in text
@@ -154,6 +155,15 @@ pub fn check_expectations(what: &str, text: &str, code: i32, report: &serde_json
             ["progress", id, value] => {
                 let c = instance(report, id).unwrap_or_else(|| panic!("{ctx}: no instance"));
                 assert_eq!(c["progress"]["value"].to_string(), *value, "{ctx}: {c:#}");
+            }
+            ["decided", id, at] => {
+                let c = instance(report, id).unwrap_or_else(|| panic!("{ctx}: no instance"));
+                let want = if *at == "null" {
+                    serde_json::Value::Null
+                } else {
+                    serde_json::Value::from(*at)
+                };
+                assert_eq!(c["decided_at"], want, "{ctx}: {c:#}");
             }
             ["deadline", id, at] => {
                 let c = instance(report, id).unwrap_or_else(|| panic!("{ctx}: no instance"));

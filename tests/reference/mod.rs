@@ -239,10 +239,28 @@ impl Reference<'_> {
         keys.into_iter().map(|b| self.instance(cm, b)).collect()
     }
 
+    /// Where the record starts: the first event at or before the as-of;
+    /// `None` before any.
+    fn start(&self) -> Option<Timestamp> {
+        self.events.first().map(|e| e.at)
+    }
+
+    /// An instance whose trigger the rules alone rule out.
+    fn expired_from_start(&self, bindings: Vec<Value>) -> Record {
+        Record {
+            bindings,
+            in_force: None,
+            expired: Some(Pt::START),
+            end: None,
+        }
+    }
+
     /// Decides one instance.
     fn instance(&self, cm: &Commitment, bindings: Vec<Value>) -> Record {
         // 1. When it comes in force, or when that became impossible.
         let (mut trigger, mut expired) = match &cm.trigger {
+            // "`within D` counts ... from the window's opening if there is no
+            // trigger": pacta opens it at the start of the record.
             Trigger::Immediate => (Some(Pt::START), None),
             Trigger::After(cond) => self.first_true_or_dead(cm, &bindings, cond),
             Trigger::Reparation(from) => {
@@ -251,6 +269,11 @@ impl Reference<'_> {
                     "the reference supports one `otherwise` per reparation"
                 );
                 let src = &self.model.commitments[from[0]];
+                // A source that can never be violated (a `must` without a
+                // deadline) never triggers it: expired from the start.
+                if !src.prohibition && matches!(src.window, Window::Open) {
+                    return self.expired_from_start(bindings);
+                }
                 let key: Vec<Value> = src
                     .vars
                     .iter()
@@ -317,6 +340,12 @@ impl Reference<'_> {
                 duration,
                 before: true,
             } => Pt::at(minus(trigger.at, *duration)),
+            // In force from the start: "`within D` counts ... from the
+            // window's opening if there is no trigger", the start of the
+            // record for pacta.
+            Window::Within { before: false, .. } if matches!(cm.trigger, Trigger::Immediate) => {
+                self.start().map_or(Pt::START, Pt::at)
+            }
             _ => Pt::at(trigger.at),
         };
         let close: Option<Timestamp> = match &cm.window {
@@ -324,10 +353,31 @@ impl Reference<'_> {
             Window::Within {
                 duration,
                 before: false,
-            } => Some(plus(trigger.at, *duration)),
+            } if matches!(cm.trigger, Trigger::Immediate) && self.start().is_none() => {
+                // Before the record starts, the clock has not started.
+                let _ = duration;
+                None
+            }
+            Window::Within {
+                duration,
+                before: false,
+            } => Some(plus(open.at, *duration)),
             Window::Within { before: true, .. } => Some(trigger.at),
             Window::By(b) | Window::Between(_, b) => Some(b.at),
         };
+        // Before the record starts, a `within` clock in force from the start
+        // has not started: nothing decides it yet.
+        if matches!(cm.trigger, Trigger::Immediate)
+            && matches!(cm.window, Window::Within { before: false, .. })
+            && self.start().is_none()
+        {
+            return Record {
+                bindings,
+                in_force: Some(trigger),
+                expired: None,
+                end: None,
+            };
+        }
         let counts = |e: &Event| Pt::at(e.at) >= open && close.is_none_or(|c| e.at <= c);
 
         // 3. The first instant at which the matching events in the window,
@@ -335,7 +385,18 @@ impl Reference<'_> {
         // event without an aggregate).
         let bound = cm.aggregate.as_ref().map_or(Decimal::ONE, |a| a.at_least);
         let mut reached: Option<Timestamp> = None;
+        // "the first moment the matching events inside its window reach the
+        // bound": with a bound of 0 or less, the window's first moment.
+        let no_clock = matches!(cm.trigger, Trigger::Immediate)
+            && matches!(cm.window, Window::Within { before: false, .. })
+            && self.start().is_none();
+        if bound <= Decimal::ZERO && !no_clock {
+            reached = Some(open.at);
+        }
         for candidate in &self.events {
+            if reached.is_some() {
+                break;
+            }
             if !counts(candidate) || !self.matches(cm, &bindings, &cm.action, candidate) {
                 continue;
             }
@@ -495,6 +556,18 @@ impl Reference<'_> {
             // ended otherwise (or, for `expired`, once it came in force).
             Cond::Status(other, wanted) => {
                 let oc = &self.model.commitments[*other];
+                // Statuses the rules alone rule out: "its trigger can no
+                // longer happen" from the start.
+                let never = match wanted {
+                    Status::Fulfilled => oc.prohibition && matches!(oc.window, Window::Open),
+                    Status::Violated => !oc.prohibition && matches!(oc.window, Window::Open),
+                    Status::Cancelled => oc.unless.is_none(),
+                    Status::Expired => matches!(oc.trigger, Trigger::Immediate),
+                    _ => false,
+                };
+                if never {
+                    return Truth::Dead;
+                }
                 let key: Vec<Value> = oc
                     .vars
                     .iter()
