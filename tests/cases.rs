@@ -480,6 +480,38 @@ fn explain_stories() {
     assert_eq!(code, 2, "{err}");
 }
 
+/// `pacta explain` says at which moment of its day a day-dated claim held,
+/// or that it held at none.
+#[test]
+fn explain_claims_dated_by_a_day() {
+    let dir = "tests/cases/check/claim_on_day_true_at_some_instant";
+    let rules = format!("{dir}/rules.pacta");
+    let events = format!("{dir}/events.jsonl");
+    let explain = |id: &str| {
+        let (code, out, err) = pacta(&["explain", id, &rules, "--events", &events]);
+        assert_eq!(code, 0, "{err}");
+        out
+    };
+    let out = explain("b_late");
+    assert!(
+        out.contains("1. made by customer on 2025-03-02 (at any instant of that day, on the evidence up to 2025-03-02T23:59:59.999999999Z)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("3. the evidence just after 2025-03-02T09:00:00Z, the first moment of that day when it held: violated"),
+        "{out}"
+    );
+    let out = explain("c_late_that_day");
+    assert!(
+        out.contains("3. the evidence at the end of that day: pending; what it says held at no instant of the day"),
+        "{out}"
+    );
+    assert!(
+        out.contains("the claimed state came later, just after 2025-03-03T23:59:59.999999999Z"),
+        "{out}"
+    );
+}
+
 /// The README's CI recipe, run end to end on a copy of the Istanbul example:
 /// the snapshot is created, then kept; the check fails with annotations.
 #[test]

@@ -197,18 +197,36 @@ impl Instance {
     /// The status as of `t` (events at `t` included; a deadline equal to `t`
     /// has not passed).
     pub fn status_at(&self, t: Timestamp) -> Status {
+        self.status_in(Moment::at(t))
+    }
+
+    /// The status at a moment: at an instant, or just after it (when a
+    /// deadline at that instant has passed).
+    pub fn status_in(&self, m: Moment) -> Status {
         if let Some(d) = self.decision {
-            if d.at.reached_by(t) {
+            if d.at <= m {
                 return d.status;
             }
         }
-        if self.from_start || self.trigger.is_some_and(|m| m.reached_by(t)) {
+        if self.from_start || self.trigger.is_some_and(|t| t <= m) {
             return Status::Pending;
         }
-        if self.expired.is_some_and(|m| m.reached_by(t)) {
+        if self.expired.is_some_and(|e| e <= m) {
             return Status::Expired;
         }
         Status::Inactive
+    }
+
+    /// The moments its status changed at (came in force, was decided,
+    /// expired), in time order: between two of them it stays the same.
+    pub fn changes(&self) -> Vec<Moment> {
+        let trigger = self.trigger.filter(|_| !self.from_start);
+        let mut out: Vec<Moment> = [trigger, self.decision.map(|d| d.at), self.expired]
+            .into_iter()
+            .flatten()
+            .collect();
+        out.sort();
+        out
     }
 
     /// When the instance came to have `status`, if it ever did by the as-of.

@@ -473,6 +473,7 @@ fn claim(fields: &impl Fields, model: &Model, at: Timestamp) -> Result<Claim, Li
         by,
         at: ClaimTime {
             judged_at: at,
+            from: at,
             day: None,
         },
         source: text_field("source"),

@@ -101,7 +101,7 @@ pub fn collect(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
 }
 
 /// `expect` lines: `exit N`, `ID STATUS`, `ID[var=value] STATUS`,
-/// `claim ID VERDICT [ACTUAL]`, `dispute A B SUPPORTED|none`,
+/// `claim ID VERDICT [ACTUAL]`, `dispute A B SUPPORTED|none`, `disputes N`,
 /// `late ID`, `progress ID VALUE`, `count STATUS N`.
 pub fn check_expectations(what: &str, text: &str, code: i32, report: &serde_json::Value) {
     let mut checked = 0;
@@ -141,6 +141,10 @@ pub fn check_expectations(what: &str, text: &str, code: i32, report: &serde_json
                 } else {
                     assert_eq!(found["supported"], *supported, "{ctx}");
                 }
+            }
+            ["disputes", n] => {
+                let got = report["disputes"].as_array().unwrap().len();
+                assert_eq!(got.to_string(), *n, "{ctx}: {:#}", report["disputes"]);
             }
             ["no-disputes"] => assert_eq!(report["disputes"].as_array().unwrap().len(), 0, "{ctx}"),
             ["count", status, n] => {
