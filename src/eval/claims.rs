@@ -15,7 +15,7 @@ use jiff::Timestamp;
 
 use super::cond::Ctx;
 use super::window::Moment;
-use super::{Instance, Instances};
+use super::{Evidence, Instance, Instances, Role};
 use crate::events::Log;
 use crate::model::{Claim, Model, Origin, Says, Status, Value};
 
@@ -59,10 +59,11 @@ pub struct ClaimVerdict {
     /// For a consistent claim dated by a day: the first moment of that day
     /// at which what it says held.
     pub held: Option<Moment>,
-    /// When the claimed event happened, or the deciding event, if any.
-    pub event_at: Option<Timestamp>,
-    /// Log position of that event.
-    pub event_origin: Option<crate::source::LogRef>,
+    /// What decided it: for a status, the instance's evidence behind the
+    /// status found (at `held`, or at the end of the claim's time); for an
+    /// event, the first matching event when it had happened. Empty when
+    /// unverifiable.
+    pub evidence: Vec<Evidence>,
     /// Why it is unverifiable.
     pub reason: Option<String>,
 }
@@ -116,8 +117,7 @@ fn unverifiable(claim: &Claim, reason: String) -> ClaimVerdict {
         actual: None,
         later: None,
         held: None,
-        event_at: None,
-        event_origin: None,
+        evidence: Vec::new(),
         reason: Some(reason),
     }
 }
@@ -156,7 +156,7 @@ fn judge(ctx: &mut Ctx<'_>, results: &[Instances], claim: &Claim) -> ClaimVerdic
         }
         Says::Event { pattern, happened } => {
             let first = ctx.index(pattern).lookup(&[]).first().copied();
-            let first = first.and_then(|e| ctx.log.events.get(e).map(|ev| (ev.at, ev.origin)));
+            let first = first.and_then(|e| ctx.event_evidence(e, Role::Occurrence));
             judge_event(claim, first, *happened, as_of)
         }
     }
@@ -171,10 +171,10 @@ fn verdict_word(consistent: bool) -> Verdict {
 }
 
 /// `says PATTERN happened | did not happen`, given the first matching event
-/// (at or before the as-of): its time and log position.
+/// (at or before the as-of), cited with the role `occurrence`.
 fn judge_event(
     claim: &Claim,
-    first: Option<(Timestamp, crate::source::LogRef)>,
+    first: Option<Evidence>,
     happened: bool,
     as_of: Timestamp,
 ) -> ClaimVerdict {
@@ -183,7 +183,7 @@ fn judge_event(
     // `happened` is the last instant of the claim's time, that of `did not
     // happen` its first.
     let read = if happened { to } else { from };
-    let first_at = first.map(|(at, _)| at);
+    let first_at = first.as_ref().map(|e| e.at);
     let occurred = first_at.is_some_and(|at| at <= read);
     if read > as_of && !occurred {
         let reason = if claim.at.day.is_some() && from <= as_of {
@@ -215,8 +215,7 @@ fn judge_event(
             _ => None,
         },
         held,
-        event_at: first_at,
-        event_origin: first.map(|(_, o)| o),
+        evidence: first.filter(|_| occurred).into_iter().collect(),
         reason: None,
     }
 }
@@ -251,8 +250,7 @@ fn judge_status(claim: &Claim, inst: &Instance, claimed: Status, as_of: Timestam
             actual: Some(claimed.name().to_string()),
             later: None,
             held: claim.at.day.and(Some(m)),
-            event_at: None,
-            event_origin: None,
+            evidence: inst.evidence_in(m),
             reason: None,
         };
     }
@@ -274,8 +272,7 @@ fn judge_status(claim: &Claim, inst: &Instance, claimed: Status, as_of: Timestam
         actual: Some(actual.name().to_string()),
         later: inst.reached(claimed).filter(|m| *m > Moment::at(to)),
         held: None,
-        event_at: None,
-        event_origin: None,
+        evidence: inst.evidence_in(Moment::at(end)),
         reason: None,
     }
 }

@@ -131,6 +131,8 @@ pub enum Role {
     Expiry,
     /// Fulfilled it after the deadline.
     Late,
+    /// Is the event a claim says happened (or did not).
+    Occurrence,
 }
 
 impl Role {
@@ -144,6 +146,7 @@ impl Role {
             Role::Cancellation => "cancellation",
             Role::Expiry => "expiry",
             Role::Late => "late",
+            Role::Occurrence => "occurrence",
         }
     }
 }
@@ -227,6 +230,25 @@ impl Instance {
             .collect();
         out.sort();
         out
+    }
+
+    /// The evidence behind its status at `m`: the trigger once it came in
+    /// force, the events counted so far, the decision once reached, the
+    /// expiry once the trigger became impossible.
+    pub fn evidence_in(&self, m: Moment) -> Vec<Evidence> {
+        let in_force = self.trigger.is_some_and(|t| t <= m);
+        let decided = self.decision.is_some_and(|d| d.at <= m);
+        let expired = self.expired.is_some_and(|e| e <= m);
+        self.evidence
+            .iter()
+            .filter(|e| match e.role {
+                Role::Trigger => in_force,
+                Role::Expiry => expired,
+                Role::Fulfilment | Role::Violation | Role::Cancellation => decided,
+                Role::Counted | Role::Late | Role::Occurrence => Moment::at(e.at) <= m,
+            })
+            .cloned()
+            .collect()
     }
 
     /// When the instance came to have `status`, if it ever did by the as-of.

@@ -540,6 +540,10 @@ fn explain_claim(out: &mut String, run: &Checked, v: &ClaimVerdict) {
             }
         }
     }
+    for e in &v.evidence {
+        let _ = writeln!(out, "   {}", evidence_line_with(run, e, false));
+        cite_source(out, e);
+    }
     claim_timing(out, run, v, "   ");
     let _ = writeln!(out, "4. verdict: {}", v.verdict.name());
     for d in run

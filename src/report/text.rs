@@ -35,8 +35,7 @@ fn write_header(out: &mut String, run: &Checked) {
     let _ = writeln!(out, "{}", log_line(run));
 }
 
-/// When the claimed state came later, and the claimed event's first
-/// occurrence: shared by the report and `explain`.
+/// When the claimed state came later: shared by the report and `explain`.
 pub(super) fn claim_timing(out: &mut String, run: &Checked, v: &ClaimVerdict, indent: &str) {
     let zone = &run.model.zone;
     if let Some(l) = v.later {
@@ -44,14 +43,6 @@ pub(super) fn claim_timing(out: &mut String, run: &Checked, v: &ClaimVerdict, in
             out,
             "{indent}the claimed state came later, {}",
             fmt_moment(l, zone)
-        );
-    }
-    if let (Some(at), Some(o)) = (v.event_at, v.event_origin) {
-        let _ = writeln!(
-            out,
-            "{indent}first matching event at {} ({})",
-            fmt_time(at, zone),
-            run.sources.log_ref(o)
         );
     }
 }
@@ -408,6 +399,10 @@ fn render_claim(out: &mut String, run: &Checked, v: &ClaimVerdict, colour: bool)
     };
     let _ = writeln!(out, "    says {says}; {found}");
     claim_timing(out, run, v, "    ");
+    for (n, e) in v.evidence.iter().enumerate() {
+        let head = if n == 0 { "evidence" } else { "" };
+        let _ = writeln!(out, "    {head:<9} {}", evidence_line(run, e));
+    }
     let loc = match c.origin {
         Origin::Rule(span) => format!("rule {}", run.sources.location(span)),
         Origin::Log(r) => format!("log {}", run.sources.log_ref(r)),
