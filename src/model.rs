@@ -556,11 +556,16 @@ pub struct Claim {
     pub origin: Origin,
 }
 
-/// When a claim was made.
+/// When a claim was made: an instant, or every instant of a calendar day.
 #[derive(Clone, Copy, Debug)]
 pub struct ClaimTime {
-    /// The instant it is judged at (the end of the day for a date).
+    /// The last instant it may have been made at, and the evidence it is
+    /// judged on ends there: the claim's instant, or the last instant of
+    /// its day.
     pub judged_at: Timestamp,
+    /// The first instant it may have been made at: the first instant of
+    /// its day, or `judged_at` for a claim dated by an instant.
+    pub from: Timestamp,
     /// The day, when the claim is dated by a day.
     pub day: Option<Date>,
 }

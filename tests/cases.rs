@@ -181,6 +181,29 @@ fn flagship_example() {
     assert_eq!(claim("delaying")["verdict"], "consistent");
     assert_eq!(claim("still_waiting")["verdict"], "consistent");
     assert_eq!(r["disputes"][0]["supported"], "delaying");
+    // Design §8 and §10: a claim's verdict cites the events that decided
+    // it, with their log lines and sources.
+    let handed = claim("ua_draft_handed_over");
+    assert_eq!(handed["verdict"], "consistent");
+    assert_eq!(
+        handed["evidence"],
+        serde_json::json!([{
+            "role": "occurrence",
+            "at": "2025-05-28T12:00:00+03:00",
+            "log": "examples/istanbul/events.jsonl:8",
+            "event": "memorandum_delivered",
+            "source": "I handed over our document to the head of the Russian delegation, which reflects the Ukrainian position. They received this document."
+        }])
+    );
+    let implemented = claim("implemented");
+    let roles: Vec<&str> = implemented["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, ["trigger", "violation"]);
+    assert_eq!(claim("still_waiting")["evidence"], serde_json::json!([]));
     // Every logged event quotes the article sentence it comes from.
     let article = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/seeds/istanbul-talks-2025-06-02.txt"),
@@ -478,6 +501,73 @@ fn explain_stories() {
     assert!(err.contains("no commitment or claim `no_such`"), "{err}");
     let (code, _, err) = run("ship_within_48h[nope=1]", &sla);
     assert_eq!(code, 2, "{err}");
+}
+
+/// `pacta explain` says at which moment of its day a day-dated claim held,
+/// or that it held at none.
+#[test]
+fn explain_claims_dated_by_a_day() {
+    let dir = "tests/cases/check/claim_on_day_true_at_some_instant";
+    let rules = format!("{dir}/rules.pacta");
+    let events = format!("{dir}/events.jsonl");
+    let explain = |id: &str| {
+        let (code, out, err) = pacta(&["explain", id, &rules, "--events", &events]);
+        assert_eq!(code, 0, "{err}");
+        out
+    };
+    let out = explain("b_late");
+    assert!(
+        out.contains("1. made by customer on 2025-03-02 (at any instant of that day, on the evidence up to 2025-03-02T23:59:59.999999999Z)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("3. the evidence just after 2025-03-02T09:00:00Z, the first moment of that day when it held: violated"),
+        "{out}"
+    );
+    let out = explain("c_late_that_day");
+    assert!(
+        out.contains("3. the evidence at the end of that day: pending; what it says held at no instant of the day"),
+        "{out}"
+    );
+    assert!(
+        out.contains("the claimed state came later, just after 2025-03-03T23:59:59.999999999Z"),
+        "{out}"
+    );
+}
+
+/// `pacta explain CLAIM` cites the evidence the JSON report lists, with
+/// the events' sources.
+#[test]
+fn explain_claim_evidence() {
+    let (code, out, err) = pacta(&[
+        "explain",
+        "ua_draft_handed_over",
+        "examples/istanbul/istanbul.pacta",
+        "--events",
+        "examples/istanbul/events.jsonl",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(
+            "happened\n   occurrence   memorandum_delivered at 2025-05-28T12:00:00+03:00 (examples/istanbul/events.jsonl:8)\n      source: \"I handed over"
+        ),
+        "{out}"
+    );
+    let dir = "tests/cases/check/claim_on_day_true_at_some_instant";
+    let (code, out, err) = pacta(&[
+        "explain",
+        "b_late",
+        &format!("{dir}/rules.pacta"),
+        "--events",
+        &format!("{dir}/events.jsonl"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(&format!(
+            "violated\n   `ship_b` had been violated since 2025-03-02T09:00:00Z (just after that instant)\n   trigger      paid at 2025-03-01T09:00:00Z ({dir}/events.jsonl:1)\n   violation    deadline 2025-03-02T09:00:00Z passed\n4. verdict: consistent"
+        )),
+        "{out}"
+    );
 }
 
 /// The README's CI recipe, run end to end on a copy of the Istanbul example:

@@ -1121,6 +1121,14 @@ fn check_times(case: &Case, run: &Checked) -> Result<(), String> {
                 m.at.judged_at, c.on.ts
             ));
         }
+        // A claim dated by a day may have been made from the day's start.
+        let from = match c.on.form {
+            Form::DayEnd => day_start(case.tz().to_datetime(c.on.ts).date(), &case.tz()),
+            _ => c.on.ts,
+        };
+        if m.at.from != from {
+            return Err(format!("q{i}: read from {} instead of {from}", m.at.from));
+        }
         if let (SaysS::Status(..), Says::Event { .. }) | (SaysS::Event(..), Says::Status { .. }) =
             (&c.says, &m.says)
         {
@@ -1163,6 +1171,29 @@ fn differential(case: &Case) -> Result<(), String> {
             "pacta and the reference disagree\n{}{}",
             show(),
             diff(&engine, &want, "pacta", "reference")
+        ));
+    }
+    // Disputes read claims as verdicts do: two claims that each held (at
+    // some instant of their times) in the one history of the log can both
+    // be true, so they are never a dispute.
+    let consistent = |id: &str| {
+        checked
+            .eval
+            .claims
+            .iter()
+            .any(|c| c.claim.id == id && c.verdict == pacta::eval::Verdict::Consistent)
+    };
+    if let Some(d) = checked
+        .eval
+        .disputes
+        .iter()
+        .find(|d| consistent(&d.a) && consistent(&d.b))
+    {
+        return Err(format!(
+            "claims {} and {} are both consistent, yet disputed\n{}",
+            d.a,
+            d.b,
+            show()
         ));
     }
     Ok(())

@@ -239,6 +239,46 @@ fn every_format_on_every_example() {
                         violated + contradicted,
                         "{dir}: SARIF errors"
                     );
+                    // A claim result points at the log lines of the events
+                    // that decided it, as the JSON report's evidence lists.
+                    for c in report["claims"].as_array().unwrap() {
+                        if c["verdict"] != "contradicted" {
+                            continue;
+                        }
+                        let result = v["runs"][0]["results"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .find(|r| {
+                                r["message"]["text"]
+                                    .as_str()
+                                    .unwrap()
+                                    .starts_with(&format!("claim {} by", c["id"].as_str().unwrap()))
+                            })
+                            .unwrap_or_else(|| panic!("{dir}: no SARIF result for {c}"));
+                        let lines: Vec<String> = result["relatedLocations"]
+                            .as_array()
+                            .map(|l| {
+                                l.iter()
+                                    .map(|x| {
+                                        let p = &x["physicalLocation"];
+                                        format!(
+                                            "{}:{}",
+                                            p["artifactLocation"]["uri"].as_str().unwrap(),
+                                            p["region"]["startLine"]
+                                        )
+                                    })
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        let logs: Vec<String> = c["evidence"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .filter_map(|e| e["log"].as_str().map(String::from))
+                            .collect();
+                        assert_eq!(lines, logs, "{dir}: claim {}", c["id"]);
+                    }
                 }
                 "junit" => {
                     assert!(

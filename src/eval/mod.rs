@@ -132,6 +132,8 @@ pub enum Role {
     Expiry,
     /// Fulfilled it after the deadline.
     Late,
+    /// Is the event a claim says happened (or did not).
+    Occurrence,
 }
 
 impl Role {
@@ -145,6 +147,7 @@ impl Role {
             Role::Cancellation => "cancellation",
             Role::Expiry => "expiry",
             Role::Late => "late",
+            Role::Occurrence => "occurrence",
         }
     }
 }
@@ -203,18 +206,55 @@ impl Instance {
     /// The status as of `t` (events at `t` included; a deadline equal to `t`
     /// has not passed).
     pub fn status_at(&self, t: Timestamp) -> Status {
+        self.status_in(Moment::at(t))
+    }
+
+    /// The status at a moment: at an instant, or just after it (when a
+    /// deadline at that instant has passed).
+    pub fn status_in(&self, m: Moment) -> Status {
         if let Some(d) = self.decision {
-            if d.at.reached_by(t) {
+            if d.at <= m {
                 return d.status;
             }
         }
-        if self.from_start || self.trigger.is_some_and(|m| m.reached_by(t)) {
+        if self.from_start || self.trigger.is_some_and(|t| t <= m) {
             return Status::Pending;
         }
-        if self.expired.is_some_and(|m| m.reached_by(t)) {
+        if self.expired.is_some_and(|e| e <= m) {
             return Status::Expired;
         }
         Status::Inactive
+    }
+
+    /// The moments its status changed at (came in force, was decided,
+    /// expired), in time order: between two of them it stays the same.
+    pub fn changes(&self) -> Vec<Moment> {
+        let trigger = self.trigger.filter(|_| !self.from_start);
+        let mut out: Vec<Moment> = [trigger, self.decision.map(|d| d.at), self.expired]
+            .into_iter()
+            .flatten()
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// The evidence behind its status at `m`: the trigger once it came in
+    /// force, the events counted so far, the decision once reached, the
+    /// expiry once the trigger became impossible.
+    pub fn evidence_in(&self, m: Moment) -> Vec<Evidence> {
+        let in_force = self.trigger.is_some_and(|t| t <= m);
+        let decided = self.decision.is_some_and(|d| d.at <= m);
+        let expired = self.expired.is_some_and(|e| e <= m);
+        self.evidence
+            .iter()
+            .filter(|e| match e.role {
+                Role::Trigger => in_force,
+                Role::Expiry => expired,
+                Role::Fulfilment | Role::Violation | Role::Cancellation => decided,
+                Role::Counted | Role::Late | Role::Occurrence => Moment::at(e.at) <= m,
+            })
+            .cloned()
+            .collect()
     }
 
     /// When the instance came to have `status`, if it ever did by the as-of.

@@ -475,6 +475,7 @@ fn claim(fields: &impl Fields, model: &Model, at: Timestamp) -> Result<Claim, Li
         by,
         at: ClaimTime {
             judged_at: at,
+            from: at,
             day: None,
         },
         source: text_field("source"),

@@ -66,9 +66,34 @@ fn descriptor(id: &str, text: &str) -> ReportingDescriptor {
         .build()
 }
 
+/// The log lines of the events among a verdict's evidence, as SARIF
+/// related locations.
+fn related_locations(run: &Checked, evidence: &[crate::eval::Evidence]) -> Vec<Location> {
+    let zone = &run.model.zone;
+    evidence
+        .iter()
+        .filter_map(|e| match &e.item {
+            Item::Event { origin, kind, .. } => {
+                let kind = run
+                    .model
+                    .kinds
+                    .get(*kind)
+                    .map_or("event", |k| k.name.as_str());
+                Some(log_location(
+                    run,
+                    *origin,
+                    &format!("{}: {kind} at {}", e.role.name(), fmt_time(e.at, zone)),
+                ))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 /// SARIF 2.1.0: one result per commitment instance or claim in the fail
 /// set (level `error`) and per pending instance (level `warning`), located
-/// at the rule, with the deciding log lines as related locations.
+/// at the rule (or the claim's log line), with the deciding log lines as
+/// related locations.
 pub fn render_sarif(run: &Checked, fail_on: &FailOn) -> String {
     let zone = &run.model.zone;
     let as_of = run.eval.as_of;
@@ -86,25 +111,7 @@ pub fn render_sarif(run: &Checked, fail_on: &FailOn) -> String {
         if let Some(d) = i.deadline {
             text.push_str(&format!("; deadline {}", fmt_time(d.at, zone)));
         }
-        let related: Vec<Location> = i
-            .evidence
-            .iter()
-            .filter_map(|e| match &e.item {
-                Item::Event { origin, kind, .. } => {
-                    let kind = run
-                        .model
-                        .kinds
-                        .get(*kind)
-                        .map_or("event", |k| k.name.as_str());
-                    Some(log_location(
-                        run,
-                        *origin,
-                        &format!("{}: {kind} at {}", e.role.name(), fmt_time(e.at, zone)),
-                    ))
-                }
-                _ => None,
-            })
-            .collect();
+        let related = related_locations(run, &i.evidence);
         let mut r = SarifResult::builder()
             .rule_id(format!("pacta/{status}"))
             .level(level)
@@ -137,14 +144,17 @@ pub fn render_sarif(run: &Checked, fail_on: &FailOn) -> String {
             Origin::Rule(span) => rule_location(run, span, None),
             Origin::Log(r) => log_location(run, r, "claim"),
         };
-        results.push(
-            SarifResult::builder()
-                .rule_id(format!("pacta/{}", v.verdict.name()))
-                .level(level)
-                .message(Message::builder().text(text).build())
-                .locations(vec![loc])
-                .build(),
-        );
+        let mut r = SarifResult::builder()
+            .rule_id(format!("pacta/{}", v.verdict.name()))
+            .level(level)
+            .message(Message::builder().text(text).build())
+            .locations(vec![loc])
+            .build();
+        let related = related_locations(run, &v.evidence);
+        if !related.is_empty() {
+            r.related_locations = Some(related);
+        }
+        results.push(r);
     }
     let rules = vec![
         descriptor("pacta/violated", "A commitment was violated"),

@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use super::text::{claim_timing, evidence_line_with};
+use super::text::{claim_timing, claim_when, evidence_line_with, fmt_moment};
 use super::{fmt_bound, fmt_pattern, fmt_time, instance_name};
 use crate::Checked;
 use crate::eval::{ClaimVerdict, Instance, Role};
@@ -451,7 +451,7 @@ fn claim_line(out: &mut String, run: &Checked, v: &ClaimVerdict) {
     let zone = &run.model.zone;
     let says = super::text::says_text(run, &v.claim.says);
     let when = match v.claim.at.day {
-        Some(d) => format!("on {d} (judged at the end of that day)"),
+        Some(d) => format!("on {d} (at any instant of that day)"),
         None => format!("at {}", fmt_time(v.claim.at.judged_at, zone)),
     };
     let found = v
@@ -490,24 +490,26 @@ fn explain_claim(out: &mut String, run: &Checked, v: &ClaimVerdict) {
     if let Some(s) = &c.source {
         let _ = writeln!(out, "source: \"{s}\"");
     }
-    let _ = writeln!(
-        out,
-        "\n1. made by {} {}",
-        c.by,
-        match c.at.day {
-            Some(d) => format!(
-                "on {d}: judged on the evidence up to the end of that day, {}",
-                fmt_time(c.at.judged_at, zone)
-            ),
-            None => format!("at {}", fmt_time(c.at.judged_at, zone)),
-        }
-    );
+    let _ = writeln!(out, "\n1. made by {} {}", c.by, claim_when(run, c));
     let _ = writeln!(out, "2. it says: {}", super::text::says_text(run, &c.says));
-    match (&v.actual, &v.reason) {
-        (Some(a), _) => {
+    match (&v.actual, &v.reason, v.held) {
+        (Some(a), _, Some(m)) => {
+            let _ = writeln!(
+                out,
+                "3. the evidence {}, the first moment of that day when it held: {a}",
+                fmt_moment(m, zone)
+            );
+        }
+        (Some(a), _, None) if c.at.day.is_some() => {
+            let _ = writeln!(
+                out,
+                "3. the evidence at the end of that day: {a}; what it says held at no instant of the day"
+            );
+        }
+        (Some(a), _, None) => {
             let _ = writeln!(out, "3. the evidence then: {a}");
         }
-        (None, Some(r)) => {
+        (None, Some(r), _) => {
             let _ = writeln!(out, "3. the evidence cannot decide it: {r}");
         }
         _ => {}
@@ -537,6 +539,10 @@ fn explain_claim(out: &mut String, run: &Checked, v: &ClaimVerdict) {
                 );
             }
         }
+    }
+    for e in &v.evidence {
+        let _ = writeln!(out, "   {}", evidence_line_with(run, e, false));
+        cite_source(out, e);
     }
     claim_timing(out, run, v, "   ");
     let _ = writeln!(out, "4. verdict: {}", v.verdict.name());

@@ -828,6 +828,12 @@ fn claim(run: &Checked, v: &ClaimVerdict) -> J {
         Origin::Log(r) => json!({"log": run.sources.log_ref(r)}),
     };
     o.insert("origin".into(), origin);
+    // Design §8: the events that decided the verdict, as an instance cites
+    // its own.
+    o.insert(
+        "evidence".into(),
+        J::Array(v.evidence.iter().map(|e| evidence(run, e)).collect()),
+    );
     J::Object(o)
 }
 

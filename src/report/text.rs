@@ -35,25 +35,35 @@ fn write_header(out: &mut String, run: &Checked) {
     let _ = writeln!(out, "{}", log_line(run));
 }
 
-/// When the claimed state came later, and the claimed event's first
-/// occurrence: shared by the report and `explain`.
+/// When the claimed state came later: shared by the report and `explain`.
 pub(super) fn claim_timing(out: &mut String, run: &Checked, v: &ClaimVerdict, indent: &str) {
     let zone = &run.model.zone;
     if let Some(l) = v.later {
-        let when = if l.after { "just after" } else { "at" };
         let _ = writeln!(
             out,
-            "{indent}the claimed state came later, {when} {}",
-            fmt_time(l.at, zone)
+            "{indent}the claimed state came later, {}",
+            fmt_moment(l, zone)
         );
     }
-    if let (Some(at), Some(o)) = (v.event_at, v.event_origin) {
-        let _ = writeln!(
-            out,
-            "{indent}first matching event at {} ({})",
-            fmt_time(at, zone),
-            run.sources.log_ref(o)
-        );
+}
+
+/// `at TIME`, or `just after TIME` for a moment just after an instant (a
+/// deadline passing).
+pub(super) fn fmt_moment(m: crate::eval::Moment, zone: &crate::model::Zone) -> String {
+    let when = if m.after { "just after" } else { "at" };
+    format!("{when} {}", fmt_time(m.at, zone))
+}
+
+/// How a claim's time is read, after its day or instant: shared by the
+/// report and `explain`.
+pub(super) fn claim_when(run: &Checked, c: &crate::model::Claim) -> String {
+    let zone = &run.model.zone;
+    match c.at.day {
+        Some(d) => format!(
+            "on {d} (at any instant of that day, on the evidence up to {})",
+            fmt_time(c.at.judged_at, zone)
+        ),
+        None => format!("at {}", fmt_time(c.at.judged_at, zone)),
     }
 }
 
@@ -376,24 +386,25 @@ fn render_claim(out: &mut String, run: &Checked, v: &ClaimVerdict, colour: bool)
     };
     let word = paint(&format!("{:<13}", v.verdict.name()), style, colour);
     let _ = writeln!(out, "  {word} {}{title}", c.id);
-    let when = match c.at.day {
-        Some(d) => format!(
-            "on {d} (judged at the end of that day, {})",
-            fmt_time(c.at.judged_at, zone)
-        ),
-        None => format!("at {}", fmt_time(c.at.judged_at, zone)),
-    };
-    let _ = writeln!(out, "    by {} {when}", c.by);
+    let _ = writeln!(out, "    by {} {}", c.by, claim_when(run, c));
     let says = says_text(run, &c.says);
+    let held = v
+        .held
+        .map(|m| format!(" (held {})", fmt_moment(m, zone)))
+        .unwrap_or_default();
     let found = match (&v.verdict, &v.actual) {
         (Verdict::Unverifiable, _) => {
             format!("unverifiable: {}", v.reason.as_deref().unwrap_or(""))
         }
-        (_, Some(a)) => format!("found: {a}"),
+        (_, Some(a)) => format!("found: {a}{held}"),
         (_, None) => String::new(),
     };
     let _ = writeln!(out, "    says {says}; {found}");
     claim_timing(out, run, v, "    ");
+    for (n, e) in v.evidence.iter().enumerate() {
+        let head = if n == 0 { "evidence" } else { "" };
+        let _ = writeln!(out, "    {head:<9} {}", evidence_line(run, e));
+    }
     let loc = match c.origin {
         Origin::Rule(span) => format!("rule {}", run.sources.location(span)),
         Origin::Log(r) => format!("log {}", run.sources.log_ref(r)),

@@ -1351,8 +1351,17 @@ impl Resolver<'_> {
             return None;
         };
         self.party_ref(party);
+        // A day-dated claim may have been made at any instant of its day
+        // (docs/language.md §7.5).
+        let judged_at = self.instant(source, time, End::End);
+        let from = match time.time {
+            // The day's end was in range (or reported), so its start is.
+            None => day_start(time.date, &self.tz(source)).unwrap_or(judged_at),
+            Some(_) => judged_at,
+        };
         let at = ClaimTime {
-            judged_at: self.instant(source, time, End::End),
+            judged_at,
+            from,
             day: time.time.is_none().then_some(time.date),
         };
         let Some(says) = &c.says else {

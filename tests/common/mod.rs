@@ -101,9 +101,13 @@ pub fn collect(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
 }
 
 /// `expect` lines: `exit N`, `ID STATUS`, `ID[var=value] STATUS`,
-/// `claim ID VERDICT [ACTUAL]`, `dispute A B SUPPORTED|none`,
+/// `claim ID VERDICT [ACTUAL]`, `dispute A B SUPPORTED|none`, `disputes N`,
 /// `late ID`, `progress ID VALUE`, `count STATUS N`, `deadline ID AT`,
-/// `decided ID AT|null`, `absent ID`.
+/// `decided ID AT|null`, `absent ID`, and
+/// `claim-evidence ID ROLE@WHAT …` (or `claim-evidence ID none`): the claim's
+/// evidence, in order, each item named by its role and its log position
+/// (`events.jsonl:2`, matched as a suffix), its `what` (`deadline`) or the
+/// commitment it cites.
 pub fn check_expectations(what: &str, text: &str, code: i32, report: &serde_json::Value) {
     let mut checked = 0;
     for line in text
@@ -142,6 +146,44 @@ pub fn check_expectations(what: &str, text: &str, code: i32, report: &serde_json
                 } else {
                     assert_eq!(found["supported"], *supported, "{ctx}");
                 }
+            }
+            ["claim-evidence", id, items @ ..] => {
+                let c = report["claims"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|c| c["id"] == *id)
+                    .unwrap_or_else(|| panic!("{ctx}: no claim {id}"));
+                let got: Vec<String> = c["evidence"]
+                    .as_array()
+                    .unwrap_or_else(|| panic!("{ctx}: no evidence list in {c:#}"))
+                    .iter()
+                    .map(|e| {
+                        let what = e["log"]
+                            .as_str()
+                            .or(e["what"].as_str())
+                            .or(e["commitment"].as_str())
+                            .unwrap_or("?");
+                        format!("{}@{what}", e["role"].as_str().unwrap_or("?"))
+                    })
+                    .collect();
+                let want: Vec<&str> = if items == ["none"] {
+                    Vec::new()
+                } else {
+                    items.to_vec()
+                };
+                let same = got.len() == want.len()
+                    && got.iter().zip(&want).all(|(g, w)| {
+                        g == w
+                            || w.split_once('@').is_some_and(|(role, at)| {
+                                g.starts_with(&format!("{role}@")) && g.ends_with(&format!("/{at}"))
+                            })
+                    });
+                assert!(same, "{ctx}: evidence {got:?}");
+            }
+            ["disputes", n] => {
+                let got = report["disputes"].as_array().unwrap().len();
+                assert_eq!(got.to_string(), *n, "{ctx}: {:#}", report["disputes"]);
             }
             ["no-disputes"] => assert_eq!(report["disputes"].as_array().unwrap().len(), 0, "{ctx}"),
             ["count", status, n] => {

@@ -24,7 +24,8 @@
 //! `between A and B`. `unless`. Conditions: event patterns, `ID`, `ID is
 //! STATUS`, `TIME`, `and`, `or`, and `not` over atoms independent of the
 //! rest of the condition (see `truth`). `for each` with at most one
-//! variable. Claims about a status or an event, from rule files and logs.
+//! variable. Claims about a status or an event, from rule files and logs
+//! (one dated by a day is read at every point of it, most favourably).
 //!
 //! Not supported (it panics; the generator never produces them): `business
 //! days`, `for each` with several variables, a commitment named by two
@@ -699,9 +700,12 @@ impl Reference<'_> {
             .find(|r| r.bindings == key)
     }
 
-    /// The verdict on one claim: (id, verdict, actual).
+    /// The verdict on one claim: (id, verdict, actual). A claim dated by a
+    /// day may have been made at any point of it (`from` to `judged_at`):
+    /// it is consistent when what it says held at one of them, on the
+    /// evidence up to the day's end.
     fn claim(&self, claim: &Claim) -> (String, String, Option<String>) {
-        let at = claim.at.judged_at;
+        let (from, to) = (claim.at.from, claim.at.judged_at);
         let unverifiable = (claim.id.clone(), "unverifiable".to_string(), None);
         let judge = |actual: &str, said: &str| {
             let verdict = if actual == said {
@@ -728,8 +732,34 @@ impl Reference<'_> {
                 let Some(rec) = self.record(*commitment, key) else {
                     return unverifiable;
                 };
-                let actual = if Pt::at(at) <= self.now {
-                    rec.status_at(Pt::at(at))
+                let actual = if Pt::at(from) <= self.now {
+                    // Every point of the claim's time the evidence covers:
+                    // its ends, every moment of the record and, naively,
+                    // every event time and just after it.
+                    let hi = Pt::at(to).min(self.now);
+                    let mut points: BTreeSet<Pt> = BTreeSet::from([Pt::at(from), hi]);
+                    points.extend(
+                        [rec.in_force, rec.expired, rec.end.map(|(_, p)| p)]
+                            .into_iter()
+                            .flatten(),
+                    );
+                    for e in &self.events {
+                        points.insert(Pt::at(e.at));
+                        points.insert(Pt::after(e.at));
+                    }
+                    if points
+                        .range(Pt::at(from)..=hi)
+                        .any(|p| rec.status_at(*p) == *status)
+                    {
+                        *status
+                    } else {
+                        let s = rec.status_at(hi);
+                        // The rest of the day is after the as-of.
+                        if Pt::at(to) > self.now && !s.is_final() {
+                            return unverifiable;
+                        }
+                        s
+                    }
                 } else {
                     // After the as-of: judged only on a status already final.
                     let s = rec.status_at(self.now);
@@ -753,6 +783,9 @@ impl Reference<'_> {
                         .iter()
                         .any(|e| e.at <= t && self.matches_literal(pattern, e))
                 };
+                // Most favourable: "happened" by the end of the claim's
+                // time, "did not happen" at its start.
+                let at = if *happened { to } else { from };
                 let did = if Pt::at(at) <= self.now {
                     by(at)
                 } else if by(self.now.at) {
