@@ -760,7 +760,7 @@ fn claim(run: &Checked, v: &ClaimVerdict) -> J {
     let mut o = Map::new();
     o.insert("id".into(), J::String(c.id.clone()));
     o.insert("by".into(), J::String(c.by.clone()));
-    o.insert("at".into(), J::String(fmt_time(c.at.judged_at, zone)));
+    o.insert("at".into(), json_time(c.at.judged_at, zone));
     o.insert(
         "on".into(),
         c.at.day.map_or(J::Null, |d| J::String(d.to_string())),
@@ -813,7 +813,7 @@ fn claim(run: &Checked, v: &ClaimVerdict) -> J {
     }
     o.insert(
         "later_at".into(),
-        v.later.map_or(J::Null, |m| J::String(fmt_time(m.at, zone))),
+        v.later.map_or(J::Null, |m| json_time(m.at, zone)),
     );
     // A violation comes just after its deadline instant (`later_at`).
     o.insert(
