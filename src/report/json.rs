@@ -476,20 +476,7 @@ fn write_log_ref(out: &mut Vec<u8>, run: &Checked, r: crate::source::LogRef) {
     out.push(b'"');
     escaped(out, run.sources.log_name(r.log));
     out.push(b':');
-    let mut digits = [0u8; 20];
-    let mut n = r.line;
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        if let Some(d) = digits.get_mut(at) {
-            *d = b'0' + (n % 10) as u8;
-        }
-        n /= 10;
-        if n == 0 || at == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(digits.get(at..).unwrap_or_default());
+    push_decimal(out, r.line);
     out.push(b'"');
 }
 
@@ -502,6 +489,23 @@ pub(super) fn json_time(t: jiff::Timestamp, zone: &crate::model::Zone) -> J {
     } else {
         J::String(fmt_time(t, zone))
     }
+}
+
+/// The decimal digits of `n`.
+pub(super) fn push_decimal(out: &mut Vec<u8>, mut n: u32) {
+    let mut digits = [0u8; 10];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        if let Some(d) = digits.get_mut(at) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || at == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(digits.get(at..).unwrap_or_default());
 }
 
 /// `"time"` as [`json_time`] makes it, or `null`.

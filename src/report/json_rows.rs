@@ -10,7 +10,7 @@
 
 use jiff::Timestamp;
 
-use super::json::{escaped, string, write_commitment, write_value};
+use super::json::{escaped, push_decimal, string, write_commitment, write_value};
 use crate::Checked;
 use crate::eval::Role;
 use crate::model::{Commitment, Status};
@@ -261,7 +261,7 @@ fn write_view(out: &mut Vec<u8>, run: &Checked, shared: &Shared, head: &Head, v:
             Some(ev) => {
                 out.extend_from_slice(b",\n          \"log\": ");
                 out.extend_from_slice(&shared.log);
-                out.extend_from_slice(itoa(ev.line, &mut [0u8; 10]));
+                push_decimal(out, ev.line);
                 out.extend_from_slice(b"\",\n          \"event\": ");
                 match shared.kinds.get(ev.kind as usize) {
                     Some(k) => out.extend_from_slice(k),
@@ -282,20 +282,4 @@ fn write_view(out: &mut Vec<u8>, run: &Checked, shared: &Shared, head: &Head, v:
     }
     // A view always cites its trigger: the list is never empty.
     out.extend_from_slice(b"\n      ]\n    }");
-}
-
-/// The decimal digits of `n`, in `buf`.
-fn itoa(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
-    let mut at = buf.len();
-    loop {
-        at -= 1;
-        if let Some(d) = buf.get_mut(at) {
-            *d = b'0' + (n % 10) as u8;
-        }
-        n /= 10;
-        if n == 0 || at == 0 {
-            break;
-        }
-    }
-    buf.get(at..).unwrap_or_default()
 }

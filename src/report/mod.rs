@@ -133,17 +133,7 @@ pub(crate) fn write_time(out: &mut Vec<u8>, t: Timestamp, zone: &Zone) {
     out.push(b':');
     push_digits(out, small(dt.second()), 2);
     // A civil time's fraction is in 0..1e9, never negative.
-    let mut nanos = dt.subsec_nanosecond().unsigned_abs();
-    if nanos != 0 {
-        let mut width = 9;
-        while nanos % 10 == 0 {
-            nanos /= 10;
-            width -= 1;
-        }
-        out.push(b'.');
-        push_digits(out, nanos, width);
-    }
-    write_offset(out, off_secs, zone);
+    write_fraction_and_offset(out, dt.subsec_nanosecond().unsigned_abs(), off_secs, zone);
 }
 
 thread_local! {
@@ -201,7 +191,13 @@ fn write_time_cached(out: &mut Vec<u8>, t: Timestamp, off: jiff::tz::Offset, zon
         b'0' + (sod % 10) as u8,
     ];
     out.extend_from_slice(&hms);
-    let mut nanos = nanos.unsigned_abs();
+    write_fraction_and_offset(out, nanos.unsigned_abs(), off_secs, zone);
+    true
+}
+
+/// `.nnn` (trailing zeros dropped, nothing for a whole second), then the
+/// offset.
+fn write_fraction_and_offset(out: &mut Vec<u8>, mut nanos: u32, off_secs: i32, zone: &Zone) {
     if nanos != 0 {
         let mut width = 9;
         while nanos % 10 == 0 {
@@ -212,7 +208,6 @@ fn write_time_cached(out: &mut Vec<u8>, t: Timestamp, off: jiff::tz::Offset, zon
         push_digits(out, nanos, width);
     }
     write_offset(out, off_secs, zone);
-    true
 }
 
 /// `Z` for UTC itself, else `+HH:MM`.

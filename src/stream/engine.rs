@@ -17,11 +17,13 @@
 
 use std::sync::Arc;
 
+use hashbrown::HashTable;
 use jiff::Timestamp;
 use rustc_hash::FxHashMap as HashMap;
 
 use super::Keep;
 use super::hits::{Hit, Matcher, Part};
+use super::keys::KeySet;
 use super::plan::Simple;
 use super::spill::{Limits, Spill, status_byte};
 use super::store::{Cite, Ev, Kept, Rec, Store};
@@ -34,17 +36,74 @@ use crate::model::{Model, Status};
 #[derive(Clone, Debug)]
 struct Open {
     key: u64,
+    /// [`super::keys::hash`] of the key.
+    hash: u64,
     trigger: Ev,
     fulfil: Option<Ev>,
     unless: Option<Ev>,
+}
+
+/// The open instances of one commitment, by key offset and by key: an
+/// event for an open key (most required and `unless` events come while
+/// the instance is open) is found here, in a table small enough to stay
+/// in cache, without a probe of the large set of every key that came in
+/// force.
+#[derive(Debug, Default)]
+struct OpenSet {
+    by_off: HashMap<u64, Open>,
+    /// Key offsets, filed under [`super::keys::hash`] of their key.
+    by_hash: HashTable<u64>,
+}
+
+impl OpenSet {
+    fn len(&self) -> usize {
+        self.by_off.len()
+    }
+
+    /// Adds an instance whose key hashes to `hash`.
+    fn insert(&mut self, hash: u64, o: Open) {
+        let by_off = &self.by_off;
+        self.by_hash
+            .insert_unique(hash, o.key, |off| by_off.get(off).map_or(0, |o| o.hash));
+        self.by_off.insert(o.key, o);
+    }
+
+    /// The offset of the open instance of `key`, if there is one.
+    fn find(&self, hash: u64, key: &[u8], keys: &KeySet) -> Option<u64> {
+        self.by_hash
+            .find(hash, |off| keys.get(*off) == key)
+            .copied()
+    }
+
+    fn get(&self, off: u64) -> Option<&Open> {
+        self.by_off.get(&off)
+    }
+
+    fn get_mut(&mut self, off: u64) -> Option<&mut Open> {
+        self.by_off.get_mut(&off)
+    }
+
+    fn remove(&mut self, off: u64) -> Option<Open> {
+        let o = self.by_off.remove(&off)?;
+        if let Ok(entry) = self.by_hash.find_entry(o.hash, |x| *x == off) {
+            entry.remove();
+        }
+        Some(o)
+    }
+
+    /// Every open instance, the set emptied.
+    fn drain(&mut self) -> Vec<Open> {
+        self.by_hash.clear();
+        self.by_off.drain().map(|(_, o)| o).collect()
+    }
 }
 
 /// One commitment's streaming state.
 #[derive(Debug, Default)]
 struct State {
     kept: Kept,
-    /// Open instances by key offset.
-    open: HashMap<u64, Open>,
+    /// Open instances.
+    open: OpenSet,
     /// Deadlines of open instances: (deadline, key offset).
     timers: Timers,
     /// The first `unless` event of keys not (yet) in force (a spilling
@@ -189,7 +248,7 @@ impl<'m> Engine<'m> {
         self.fire(|d| d < as_of);
         for ci in 0..self.states.len() {
             let open: Vec<Open> = match self.states.get_mut(ci) {
-                Some(st) => st.open.drain().map(|(_, o)| o).collect(),
+                Some(st) => st.open.drain(),
                 None => continue,
             };
             for o in open {
@@ -213,6 +272,7 @@ impl<'m> Engine<'m> {
                 };
                 let o = Open {
                     key,
+                    hash: 0,
                     trigger: never,
                     fulfil: None,
                     unless: None,
@@ -264,17 +324,16 @@ impl<'m> Engine<'m> {
         }
         self.overflow |= st.kept.keys.overflowed();
         let old = std::mem::take(&mut st.kept.keys);
-        let mut open = HashMap::default();
-        open.reserve(st.open.len());
+        let mut open = OpenSet::default();
         st.timers.clear();
-        for (_, mut o) in st.open.drain() {
-            let (off, _) = st.kept.keys.insert(old.get(o.key));
+        for mut o in st.open.drain() {
+            let (off, _) = st.kept.keys.insert_hashed(o.hash, old.get(o.key));
             o.key = off;
             if let Some(d) = within {
                 st.timers
                     .push((window::add(o.trigger.at, d, calendar), off));
             }
-            open.insert(off, o);
+            open.insert(o.hash, o);
         }
         st.open = open;
     }
@@ -291,7 +350,7 @@ impl<'m> Engine<'m> {
                 }
                 st.timers.pop();
                 // Decided instances leave their timer behind.
-                if let Some(o) = st.open.remove(&off) {
+                if let Some(o) = st.open.remove(off) {
                     self.decide(ci, o, Status::Violated, None);
                 }
             }
@@ -363,6 +422,11 @@ impl<'m> Engine<'m> {
         let ev = *e;
         let within = self.plan.get(ci).and_then(|s| s.within.map(|d| (d, s.c)));
         let st = self.states.get_mut(ci)?;
+        // In force already (a repeated trigger while open): no probe of the
+        // large key set.
+        if st.open.find(hash, key, &st.kept.keys).is_some() {
+            return None;
+        }
         let (off, new) = st.kept.keys.insert_hashed(hash, key);
         if !new {
             return None;
@@ -374,9 +438,10 @@ impl<'m> Engine<'m> {
             st.timers.push((d, off));
         }
         st.open.insert(
-            off,
+            hash,
             Open {
                 key: off,
+                hash,
                 trigger: ev,
                 fulfil: None,
                 unless,
@@ -390,6 +455,19 @@ impl<'m> Engine<'m> {
     fn observe(&mut self, ci: usize, part: Part, e: &Ev, key: &[u8], hash: u64) -> Option<u64> {
         let ev = *e;
         let st = self.states.get_mut(ci)?;
+        if let Some(off) = st.open.find(hash, key, &st.kept.keys) {
+            if let Some(o) = st.open.get_mut(off) {
+                let slot = if part == Part::Action {
+                    &mut o.fulfil
+                } else {
+                    &mut o.unless
+                };
+                if slot.is_none() {
+                    *slot = Some(ev);
+                }
+            }
+            return Some(off);
+        }
         let off = match st.kept.keys.find_hashed(hash, key) {
             Some(off) => off,
             None => {
@@ -406,17 +484,7 @@ impl<'m> Engine<'m> {
                 return None;
             }
         };
-        if let Some(o) = st.open.get_mut(&off) {
-            let slot = if part == Part::Action {
-                &mut o.fulfil
-            } else {
-                &mut o.unless
-            };
-            if slot.is_none() {
-                *slot = Some(ev);
-            }
-            return Some(off);
-        }
+        // INVARIANT: a key in the set but not open is decided.
         if part == Part::Action {
             if let Some(r) = st.late_watch.remove(&off) {
                 if let Some(rec) = st.kept.recs.get_mut(r) {
@@ -438,7 +506,7 @@ impl<'m> Engine<'m> {
         let Some(st) = self.states.get_mut(ci) else {
             return;
         };
-        let Some(o) = st.open.get(&off) else {
+        let Some(o) = st.open.get(off) else {
             return;
         };
         let t = o.trigger.at;
@@ -453,7 +521,7 @@ impl<'m> Engine<'m> {
             (None, Some(u)) => (Status::Cancelled, u),
             (None, None) => return,
         };
-        if let Some(o) = st.open.remove(&off) {
+        if let Some(o) = st.open.remove(off) {
             self.decide(ci, o, status, Some(by));
         }
     }

@@ -188,20 +188,39 @@ impl Store {
             // Sorted on the first 16 bytes of one-string keys (the common
             // `for each order`) held inline, so most comparisons touch no
             // arena; ties and other keys compare whole.
-            let mut order: Vec<(u128, u32)> = (0..u32::try_from(recs.len()).unwrap_or(u32::MAX))
-                .map(|i| (prefix(key(i)), i))
-                .collect();
-            order.sort_unstable_by(|a, b| {
+            let cmp = |a: &(u128, u32), b: &(u128, u32)| {
                 a.0.cmp(&b.0)
                     .then_with(|| compare_keys(key(a.1), key(b.1), n))
-            });
-            k.order = order.into_iter().map(|(_, i)| i).collect();
+            };
+            let sorted = |from: u32, to: u32| {
+                let mut v: Vec<(u128, u32)> = (from..to).map(|i| (prefix(key(i)), i)).collect();
+                v.sort_unstable_by(cmp);
+                v
+            };
+            let len = u32::try_from(recs.len()).unwrap_or(u32::MAX);
+            // Large stores are sorted in two halves on two threads, then
+            // merged (each key is one instance: no ties to keep in order).
+            let halves = (len >= 1 << 16)
+                .then(|| {
+                    std::thread::scope(|s| {
+                        let other = std::thread::Builder::new()
+                            .spawn_scoped(s, || sorted(0, len / 2))
+                            .ok()?;
+                        let b = sorted(len / 2, len);
+                        other.join().ok().map(|a| (a, b))
+                    })
+                })
+                .flatten();
+            k.order = match halves {
+                Some((a, b)) => merge(&a, &b, cmp),
+                None => sorted(0, len).into_iter().map(|(_, i)| i).collect(),
+            };
         }
     }
 
     /// The kept instances in report order cut into runs of at most `size`
-    /// rows, each built only when [`Store::block`] is called (on another
-    /// thread, for the JSON report): `(commitment, positions)`.
+    /// rows, each read only when [`Store::views`] is called on it (on
+    /// another thread, for the JSON report): `(commitment, positions)`.
     pub fn blocks<'r>(
         &'r self,
         model: &'r Model,
@@ -212,26 +231,6 @@ impl Store {
             let n = self.kept.get(ci).map_or(0, |k| k.order.len());
             (0..n.div_ceil(size)).map(move |b| (ci, b * size..((b + 1) * size).min(n)))
         })
-    }
-
-    /// The rows of one block of [`Store::blocks`].
-    pub fn block<'r>(
-        &'r self,
-        model: &'r Model,
-        (ci, range): (usize, std::ops::Range<usize>),
-    ) -> Vec<(&'r Commitment, Cow<'r, Instance>)> {
-        let (Some(c), Some(k)) = (model.commitments.get(ci), self.kept.get(ci)) else {
-            return Vec::new();
-        };
-        k.order
-            .get(range)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|&r| {
-                let rec = k.recs.get(r as usize)?;
-                Some((c, Cow::Owned(self.instance(c, k, rec))))
-            })
-            .collect()
     }
 
     /// The kept instances whose status `keep` accepts, in report order: by
@@ -426,6 +425,29 @@ pub(crate) struct View<'r> {
     pub late: Option<Ev>,
 }
 
+/// The record indices of two sorted runs, merged in order.
+fn merge(
+    a: &[(u128, u32)],
+    b: &[(u128, u32)],
+    cmp: impl Fn(&(u128, u32), &(u128, u32)) -> Ordering,
+) -> Vec<u32> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut x, mut y) = (a.iter().peekable(), b.iter().peekable());
+    loop {
+        let next = match (x.peek(), y.peek()) {
+            (Some(p), Some(q)) if cmp(p, q) != Ordering::Greater => x.next(),
+            (Some(_), Some(_)) => y.next(),
+            (Some(_), None) => x.next(),
+            (None, Some(_)) => y.next(),
+            (None, None) => break,
+        };
+        if let Some(&(_, i)) = next {
+            out.push(i);
+        }
+    }
+    out
+}
+
 /// Commitment indices in report order (by id).
 pub(crate) fn by_id(model: &Model) -> Vec<usize> {
     let mut by_id: Vec<usize> = (0..model.commitments.len()).collect();
@@ -514,5 +536,69 @@ impl<T> Chunked<T> {
     /// The element at `i`, to change.
     pub(crate) fn get_mut(&mut self, i: usize) -> Option<&mut T> {
         self.chunks.get_mut(i / CHUNK)?.get_mut(i % CHUNK)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
+
+    use super::*;
+    use crate::model::Value;
+
+    fn key(s: &str) -> Vec<u8> {
+        let mut b = Vec::new();
+        keys::encode_one(&Value::Str(s.into()), &mut b);
+        b
+    }
+
+    #[test]
+    fn merge_keeps_both_runs_in_order() {
+        let cmp = |a: &(u128, u32), b: &(u128, u32)| a.0.cmp(&b.0);
+        let a = [(1, 10), (4, 11), (9, 12)];
+        let b = [(2, 20), (3, 21), (10, 22)];
+        assert_eq!(merge(&a, &b, cmp), vec![10, 20, 21, 11, 12, 22]);
+        assert_eq!(merge(&a, &[], cmp), vec![10, 11, 12]);
+        assert_eq!(merge(&[], &b, cmp), vec![20, 21, 22]);
+    }
+
+    /// Past the two-thread threshold, the order is the keys' order, as on
+    /// one thread (here with ids sharing their first 16 bytes, so most
+    /// comparisons go past the inline prefix).
+    #[test]
+    fn a_large_store_is_sorted_by_key() {
+        let loaded = crate::load::load_text(
+            "r.pacta",
+            "party shop\nevent paid(order: id)\nevent shipped(order: id)\n\
+             commitment c { for each order by shop after paid(order) must shipped(order) within 1 day }\n",
+        )
+        .unwrap();
+        let model = crate::loaded_to_model(loaded, &[]).unwrap().model;
+        let mut k = Kept::default();
+        let n: u64 = 70_000;
+        for i in 0..n {
+            // A scrambled insertion order.
+            let id = (i * 7919) % n;
+            let (off, _) = k.keys.insert(&key(&format!("same-long-prefix-{id:06}")));
+            k.recs.push(Rec {
+                key: off,
+                trigger: Cite::NONE,
+                cites: u32::MAX,
+                status: Status::Pending,
+            });
+        }
+        let mut store = Store {
+            kept: vec![k],
+            ..Store::default()
+        };
+        store.finish(&model);
+        let k = &store.kept[0];
+        assert_eq!(k.order.len(), n as usize);
+        let names: Vec<&[u8]> = k
+            .order
+            .iter()
+            .map(|&r| k.keys.get(k.recs.get(r as usize).unwrap().key))
+            .collect();
+        assert!(names.windows(2).all(|w| w[0] < w[1]), "not in key order");
     }
 }
