@@ -239,8 +239,13 @@ impl<'a> Cur<'a> {
 
     #[inline]
     fn ws(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
-            self.i += 1;
+        // Most calls meet no white space at all.
+        if let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            let rest = self.b.get(self.i..).unwrap_or_default();
+            self.i += rest
+                .iter()
+                .position(|c| !matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
+                .unwrap_or(rest.len());
         }
     }
 
@@ -257,6 +262,12 @@ impl<'a> Cur<'a> {
         let start = self.i;
         let mut escapes = false;
         loop {
+            // The run of plain bytes, in one tight loop.
+            let rest = self.b.get(self.i..)?;
+            self.i += rest
+                .iter()
+                .position(|&c| STRING_CLASS.get(usize::from(c)) != Some(&PLAIN))
+                .unwrap_or(rest.len());
             let c = self.peek()?;
             match STRING_CLASS.get(usize::from(c)).copied().unwrap_or(CONTROL) {
                 PLAIN => self.i += 1,
@@ -437,9 +448,11 @@ impl<'a> Cur<'a> {
     }
 
     fn digits(&mut self) {
-        while self.peek().is_some_and(|c| c.is_ascii_digit()) {
-            self.i += 1;
-        }
+        let rest = self.b.get(self.i..).unwrap_or_default();
+        self.i += rest
+            .iter()
+            .position(|c| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
     }
 
     fn some_digits(&mut self) -> Option<()> {
