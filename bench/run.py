@@ -28,6 +28,12 @@ Environment:
   DUCKDB_THREADS       DuckDB threads (default: DuckDB's own, all cores)
   PACTA_BENCH_KEEP     1 keeps every data file and report (by default the
                        10^7-and-up logs and all pacta reports are deleted)
+  PACTA_BENCH_RUNS     runs of each measurement (default 3); the table shows
+                       the run of median wall time, and the range of all runs
+
+Before each measured run the page cache is flushed to disk (`sync`), so
+that no run pays for writing back the previous one's output (or the
+generated log): every run starts from clean pages, the log warm in memory.
 The table is also written to bench/data/results-<UTC time>.md.
 """
 
@@ -69,6 +75,7 @@ def mem_total_mb() -> int:
 MEM_CAP_MB = int(os.environ.get("PACTA_BENCH_MEM_MB", min(16384, mem_total_mb() * 6 // 10)))
 TIMEOUT = int(os.environ.get("PACTA_BENCH_TIMEOUT", "1800"))
 KEEP = os.environ.get("PACTA_BENCH_KEEP") == "1"
+RUNS = max(1, int(os.environ.get("PACTA_BENCH_RUNS", "3")))
 
 
 def log(msg: str) -> None:
@@ -130,6 +137,31 @@ def measure(argv, cap_mb=None, stdout_path=None) -> Run:
     finally:
         if stdout_path:
             out.close()
+
+
+def measure_median(argv, cap_mb=None, stdout_path=None):
+    """RUNS runs of argv (each after a `sync`): the run of median wall time,
+    and the (min, max) wall time of all runs. A failed run is returned at
+    once."""
+    runs = []
+    for _ in range(RUNS):
+        if stdout_path and Path(stdout_path).exists():
+            Path(stdout_path).unlink()
+        os.sync()
+        r = measure(argv, cap_mb=cap_mb, stdout_path=stdout_path)
+        if r.rc not in (0, 1):
+            return r, (r.wall, r.wall)
+        runs.append(r)
+    walls = sorted(x.wall for x in runs)
+    median = sorted(runs, key=lambda x: x.wall)[len(runs) // 2]
+    return median, (walls[0], walls[-1])
+
+
+def spread(median: float, rng) -> str:
+    """`1.23` for one run, `1.23 (1.10–1.40)` for several."""
+    if RUNS == 1:
+        return f"{median:.2f}"
+    return f"{median:.2f} ({rng[0]:.2f}–{rng[1]:.2f})"
 
 
 def parse_elapsed(s: str) -> float:
@@ -209,7 +241,7 @@ def machine() -> list:
     lines.append(f"pacta: {commit}{' + uncommitted changes in src/' if dirty else ''} (binary {PACTA.relative_to(ROOT)}, sha256 {digest}…); DuckDB {duck}; Python {platform.python_version()}")
     lines.append(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     lines.append(f"measured with: {'/usr/bin/time -v' if TIME_V.exists() else 'os.wait4 rusage'}; pacta address-space cap {MEM_CAP_MB} MB; DuckDB memory_limit {MEM_CAP_MB} MB, threads {os.environ.get('DUCKDB_THREADS', 'default (all cores)')}")
-    lines.append(f"as of {AS_OF}; rules {RULES}; seed {SEED}")
+    lines.append(f"as of {AS_OF}; rules {RULES}; seed {SEED}; {RUNS} runs of each measurement, each after a sync")
     return lines
 
 
@@ -252,7 +284,7 @@ def main(argv) -> int:
         if os.environ.get("DUCKDB_THREADS"):
             duck_argv += ["--threads", os.environ["DUCKDB_THREADS"]]
         log("duckdb …")
-        d = measure(duck_argv)
+        d, d_range = measure_median(duck_argv)
         duck_counts = pick(json.loads(d.stdout.decode().strip().splitlines()[-1])) if d.rc == 0 else None
         log(f"duckdb: {d.wall:.2f} s wall, {d.cpu:.2f} s CPU, {d.peak_mb:.0f} MB peak; {fmt_counts(duck_counts) if duck_counts else fail_reason(d)}")
 
@@ -260,7 +292,7 @@ def main(argv) -> int:
             out = DATA / f"pacta-{n}.{ 'json' if fmt == 'json' else 'txt'}"
             argv_p = [str(PACTA), "check", RULES, "--events", str(path.relative_to(ROOT)), "--format", fmt, "--as-of", AS_OF]
             log(f"pacta --format {fmt} …")
-            r = measure(argv_p, cap_mb=MEM_CAP_MB, stdout_path=out)
+            r, r_range = measure_median(argv_p, cap_mb=MEM_CAP_MB, stdout_path=out)
             counts = None
             if r.rc in (0, 1):
                 if fmt == "json":
@@ -274,7 +306,7 @@ def main(argv) -> int:
                 if status != "agree":
                     ok = False
                 log(f"pacta {fmt}: {r.wall:.2f} s wall, {r.cpu:.2f} s CPU, {r.peak_mb:.0f} MB peak, report {out.stat().st_size / 1e6:.0f} MB; {fmt_counts(counts)}; {status}")
-                pw, pm, pc = f"{r.wall:.2f}", f"{r.peak_mb:.0f}", f"{r.cpu:.2f}"
+                pw, pm, pc = spread(r.wall, r_range), f"{r.peak_mb:.0f}", f"{r.cpu:.2f}"
                 ratio = f"{r.wall / d.wall:.1f}×" if d.rc == 0 and d.wall > 0 else "–"
             else:
                 reason = fail_reason(r)
@@ -290,14 +322,14 @@ def main(argv) -> int:
             elif not KEEP and out.exists():
                 out.unlink()
             rows.append([f"{n:,}", f"{gen['lines']:,}", f"{mb:,.0f}", fmt, pw, pc, pm,
-                         f"{d.wall:.2f}", f"{d.cpu:.2f}", f"{d.peak_mb:.0f}", ratio,
+                         spread(d.wall, d_range), f"{d.cpu:.2f}", f"{d.peak_mb:.0f}", ratio,
                          "agree" if status == "agree" else status])
         if n >= 10_000_000 and not KEEP:
             path.unlink()
             log(f"deleted {path.relative_to(ROOT)}")
 
-    head = ["orders", "lines", "MB", "pacta format", "pacta wall s", "pacta CPU s", "pacta peak MB",
-            "DuckDB wall s", "DuckDB CPU s", "DuckDB peak MB", "wall pacta/DuckDB", "counts (pacta = DuckDB = generator)"]
+    head = ["orders", "lines", "MB", "pacta format", "pacta wall s (median, range)", "pacta CPU s", "pacta peak MB",
+            "DuckDB wall s (median, range)", "DuckDB CPU s", "DuckDB peak MB", "wall pacta/DuckDB (medians)", "counts (pacta = DuckDB = generator)"]
     table = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
     table += ["| " + " | ".join(r) + " |" for r in rows]
     footer = [f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}"] + notes
