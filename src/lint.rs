@@ -157,13 +157,14 @@ pub enum Lint {
     },
 
     /// A param no rule reads: `--param NAME=…` would change nothing.
-    /// Fix: use it (`within NAME`, or as a pattern value) or remove it.
+    /// Fix: use it (`within NAME`, `by NAME`, an end of `between`, a pattern
+    /// value or an aggregate's bound) or remove it.
     #[error("param `{name}` is declared but never used")]
     #[diagnostic(
         code(pacta::lint::unused_param),
         severity(Warning),
         help(
-            "no `within` or pattern names it, so `--param {name}=…` would change nothing; use it or remove it"
+            "no deadline, pattern or aggregate names it, so `--param {name}=…` would change nothing; use it or remove it"
         )
     )]
     UnusedParam {
@@ -473,6 +474,9 @@ impl<'m> Uses<'m> {
                 u.parties.insert(cr.as_str());
             }
             u.pattern(model, &c.action);
+            if let Some(p) = c.aggregate.as_ref().and_then(|a| a.param.as_deref()) {
+                u.params.insert(p);
+            }
             if let Trigger::After(cond) = &c.trigger {
                 u.cond(model, cond);
             }
@@ -707,6 +711,23 @@ mod tests {
             names(text),
             vec!["unused_party", "unused_event", "unused_param"]
         );
+    }
+
+    #[test]
+    fn a_param_as_an_aggregate_bound_is_used() {
+        let text = "party a\nevent e(n: int)\nparam minimum = 3\nparam total = 10\nparam spare = 1\n\
+            commitment c { by a must e() with count >= minimum }\n\
+            commitment d { by a must e() with sum(n) >= total }";
+        let linted = lint_text("test.pacta", text).unwrap();
+        let unused: Vec<&str> = linted
+            .lints
+            .iter()
+            .filter_map(|l| match l {
+                Lint::UnusedParam { name, .. } => Some(name.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(unused, vec!["spare"]);
     }
 
     #[test]

@@ -991,3 +991,22 @@ fn between_params_flip_only_where_one_threshold_holds() {
         "{out}"
     );
 }
+
+/// `pacta explain` of an aggregate whose bound is a param names the param
+/// and its value, and says where the verdict flips.
+#[test]
+fn explain_an_aggregate_bound_param() {
+    let dir = "tests/cases/check/aggregate_bound_param_default";
+    let (code, out, err) = pacta(&[
+        "explain",
+        "tranches",
+        &format!("{dir}/rules.pacta"),
+        "--events",
+        &format!("{dir}/events.jsonl"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("must (line 13): returned(by: ru) with count >= minimum (3)\n   param minimum = 3: fulfilled if minimum <= 2\n"),
+        "{out}"
+    );
+}
