@@ -469,11 +469,14 @@ impl Builder<'_> {
     }
 
     fn atom(&mut self, coms: &[Com], kinds: usize, var: bool, bind: Bind) -> CondS {
-        // Earlier commitments this one may name: their variables ⊆ ours.
+        // Earlier commitments this one may name: their variables ⊆ ours,
+        // or now and then one with `k` from one without (a partial join:
+        // the first instance to reach the status decides).
+        let partial = !var && bind != Bind::Must && self.t.chance(30);
         let named: Vec<usize> = (0..coms.len())
             .filter(|j| {
                 let c = &coms[*j];
-                (!c.var || var)
+                (!c.var || var || partial)
                     && match bind {
                         Bind::Must => c.var,
                         Bind::MustNot => !c.var,
@@ -1329,6 +1332,10 @@ fn bound_flips_hold(case: &Case) -> Result<(), String> {
 ///   after the window closed is `expired` since the window closed
 ///   (docs/language.md, "`after` with `by` or `between`").
 ///
+/// And a condition that names a `for each` commitment with variables the
+/// namer lacks (a partial join, silent 18) reads any of its instances,
+/// including one that appears later, expired since earlier.
+///
 /// Both pacta and the reference read them so.
 fn past_may_change(model: &pacta::model::Model) -> Vec<bool> {
     use pacta::model::{Trigger, Window};
@@ -1348,9 +1355,18 @@ fn past_may_change(model: &pacta::model::Model) -> Vec<bool> {
             }
             let appears_late = |j: &usize| {
                 let o = &model.commitments[*j];
-                !o.vars.is_empty()
-                    && (matches!(o.trigger, Trigger::Immediate)
-                        || matches!(o.window, Window::By(_) | Window::Between(..)))
+                // A partial join (the named commitment has variables this
+                // one lacks): any of its instances can appear with a later
+                // event, and one may already be expired since earlier (by
+                // a `not`, or the commitment its trigger waits on).
+                let partial = o
+                    .vars
+                    .iter()
+                    .any(|v| !c.vars.iter().any(|w| w.name == v.name));
+                partial
+                    || (!o.vars.is_empty()
+                        && (matches!(o.trigger, Trigger::Immediate)
+                            || matches!(o.window, Window::By(_) | Window::Between(..))))
             };
             let t = named.iter().any(|j| tainted[*j] || appears_late(j));
             if t && !tainted[i] {
