@@ -166,10 +166,19 @@ pub struct Must {
 pub struct Aggregate {
     /// `None` for `count`, the field for `sum(field)`.
     pub sum_of: Option<Ident>,
-    /// The bound.
-    pub at_least: Decimal,
+    /// The bound: a number, or a number param.
+    pub at_least: NumberOrParam,
     /// The clause.
     pub span: Span,
+}
+
+/// A number written as an aggregate's bound, or the name of a number param.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NumberOrParam {
+    /// A number.
+    Literal(Decimal),
+    /// A param's name.
+    Param(Ident),
 }
 
 /// A deadline or window.

@@ -95,8 +95,9 @@ pub struct ExplainArgs {
     pub run: RunArgs,
 }
 
-/// Arguments of `pacta graph`.
+/// Arguments of `pacta graph`: the only command that runs without a log.
 #[derive(Debug, clap::Args)]
+#[command(mut_arg("events", |a| a.required(false)))]
 pub struct GraphArgs {
     /// Rules, logs (with them, nodes are coloured by status and verdict)
     /// and how to read them.
@@ -128,7 +129,8 @@ pub struct RunArgs {
     #[arg(required = true, value_name = "RULES")]
     pub rules: Vec<PathBuf>,
     /// An event log (JSON Lines, or CSV when named `*.csv`); `-` reads standard input. Repeat to merge logs by time.
-    #[arg(long = "events", short = 'e', value_name = "LOG")]
+    /// Required by `check`, `explain` and `snapshot`; `graph` draws the rules alone without one.
+    #[arg(long = "events", short = 'e', value_name = "LOG", required = true)]
     pub events: Vec<PathBuf>,
     /// Check as of this instant: RFC 3339, a local date-time, a date (its end), or `now`. Default: the last event.
     #[arg(long, value_name = "TIME")]

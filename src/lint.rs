@@ -1,7 +1,8 @@
 //! Lints (`pacta lint`): warnings about rules that resolve and order
 //! without error but cannot do what their author meant — a duty that can
 //! never be violated, a trigger that can never happen, a window that closes
-//! before its commitment can come in force, declarations nothing uses.
+//! before its commitment can come in force, a condition that any one of
+//! several instances decides (a partial join), declarations nothing uses.
 //! Runs after the graph: `parse → resolve → graph → lint`. Every lint is
 //! decided statically, from the rules alone; none looks at a log.
 
@@ -119,6 +120,33 @@ pub enum Lint {
         span: Span,
     },
 
+    /// A condition (`after` or `unless`) that names a commitment with `for
+    /// each` variables the waiting commitment does not have. The two join on
+    /// the variables they share, so the first of the named commitment's
+    /// matching instances to reach the status decides, while the others may
+    /// still be open. Example: `pack` per order and item, `ship` per order
+    /// `after pack`: `ship[order: "A"]` comes in force as soon as one item of
+    /// order A is packed. Fix: to wait for every instance, wait on an event
+    /// that says so (`order_packed(order)`); or give the waiting commitment
+    /// the same variables.
+    #[error("`{id}` waits on `{other}`, which has {extra} that `{id}` does not")]
+    #[diagnostic(code(pacta::lint::partial_join), severity(Warning), help("{help}"))]
+    PartialJoin {
+        /// The waiting commitment.
+        id: String,
+        /// The commitment its condition names.
+        other: String,
+        /// "the variable `item`", "the variables `order`, `item`".
+        extra: String,
+        /// The condition's clause.
+        #[label("{label}")]
+        span: Span,
+        /// What the label says.
+        label: String,
+        /// Which instance decides, and what to do instead.
+        help: String,
+    },
+
     /// A party no commitment, claim or pattern names. Fix: remove it —
     /// unless only the logs name it in a `party` field (logs may only name
     /// declared parties).
@@ -157,13 +185,14 @@ pub enum Lint {
     },
 
     /// A param no rule reads: `--param NAME=…` would change nothing.
-    /// Fix: use it (`within NAME`, or as a pattern value) or remove it.
+    /// Fix: use it (`within NAME`, `by NAME`, an end of `between`, a pattern
+    /// value or an aggregate's bound) or remove it.
     #[error("param `{name}` is declared but never used")]
     #[diagnostic(
         code(pacta::lint::unused_param),
         severity(Warning),
         help(
-            "no `within` or pattern names it, so `--param {name}=…` would change nothing; use it or remove it"
+            "no deadline, pattern or aggregate names it, so `--param {name}=…` would change nothing; use it or remove it"
         )
     )]
     UnusedParam {
@@ -183,6 +212,7 @@ impl Lint {
             | Lint::TriggerNeverHappens { span, .. }
             | Lint::WindowClosesBeforeOpens { span, .. }
             | Lint::EmptyWindow { span, .. }
+            | Lint::PartialJoin { span, .. }
             | Lint::UnusedParty { span, .. }
             | Lint::UnusedEvent { span, .. }
             | Lint::UnusedParam { span, .. } => *span,
@@ -196,6 +226,7 @@ impl Lint {
             Lint::TriggerNeverHappens { .. } => "trigger_never_happens",
             Lint::WindowClosesBeforeOpens { .. } => "window_closes_before_opens",
             Lint::EmptyWindow { .. } => "empty_window",
+            Lint::PartialJoin { .. } => "partial_join",
             Lint::UnusedParty { .. } => "unused_party",
             Lint::UnusedEvent { .. } => "unused_event",
             Lint::UnusedParam { .. } => "unused_param",
@@ -276,6 +307,7 @@ pub fn lint(model: &Model, files: &[(SourceId, ast::File)]) -> Vec<Lint> {
 // ---- commitments -------------------------------------------------------------
 
 fn commitment_lints(model: &Model, idx: CommitmentIdx, c: &Commitment, out: &mut Vec<Lint>) {
+    partial_joins(model, c, out);
     if !c.prohibition && matches!(c.window, Window::Open) {
         out.push(Lint::MustWithoutDeadline {
             id: c.id.clone(),
@@ -345,6 +377,102 @@ fn commitment_lints(model: &Model, idx: CommitmentIdx, c: &Commitment, out: &mut
             },
             help,
         });
+    }
+}
+
+/// [`Lint::PartialJoin`]: each commitment a condition of `c` names (with
+/// the status it waits for) that has variables `c` does not, once per
+/// clause, commitment and status.
+fn partial_joins(model: &Model, c: &Commitment, out: &mut Vec<Lint>) {
+    fn named(cond: &Cond, out: &mut Vec<(CommitmentIdx, Status)>) {
+        match cond {
+            Cond::And(a, b) | Cond::Or(a, b) => {
+                named(a, out);
+                named(b, out);
+            }
+            Cond::Not(a) => named(a, out),
+            Cond::Status(i, st) => {
+                if !out.contains(&(*i, *st)) {
+                    out.push((*i, *st));
+                }
+            }
+            Cond::Time(_) | Cond::Event(_) => {}
+        }
+    }
+    let clauses = [
+        (
+            match &c.trigger {
+                Trigger::After(cond) => Some(cond),
+                _ => None,
+            },
+            c.spans.after,
+            "puts it in force",
+        ),
+        (
+            c.unless.as_ref(),
+            c.spans.unless,
+            "cancels it (if it is still open)",
+        ),
+    ];
+    let quote = |names: &[&str]| {
+        names
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for (cond, span, effect) in clauses {
+        let Some(cond) = cond else {
+            continue;
+        };
+        let mut found = Vec::new();
+        named(cond, &mut found);
+        for (other, status) in found {
+            let Some(oc) = model.commitments.get(other) else {
+                continue;
+            };
+            let has = |name: &str| c.vars.iter().any(|v| v.name == name);
+            let extra: Vec<&str> = oc
+                .vars
+                .iter()
+                .map(|v| v.name.as_str())
+                .filter(|n| !has(n))
+                .collect();
+            if extra.is_empty() {
+                continue;
+            }
+            let shared: Vec<&str> = oc
+                .vars
+                .iter()
+                .map(|v| v.name.as_str())
+                .filter(|n| has(n))
+                .collect();
+            let which = if shared.is_empty() {
+                format!("the first instance of `{}`", oc.id)
+            } else {
+                format!(
+                    "the first instance of `{}` with the same {}",
+                    oc.id,
+                    quote(&shared)
+                )
+            };
+            let st = status.name();
+            out.push(Lint::PartialJoin {
+                id: c.id.clone(),
+                other: oc.id.clone(),
+                extra: format!(
+                    "the variable{} {}",
+                    if extra.len() > 1 { "s" } else { "" },
+                    quote(&extra)
+                ),
+                span: span.unwrap_or(c.spans.id),
+                label: format!("any one instance of `{}` decides", oc.id),
+                help: format!(
+                    "{which} to be {st} {effect}, even while other instances of `{}` are still open; to wait for all of them, wait on an event that says so, or give `{}` the same variables",
+                    oc.id, c.id
+                ),
+            });
+        }
     }
 }
 
@@ -473,6 +601,9 @@ impl<'m> Uses<'m> {
                 u.parties.insert(cr.as_str());
             }
             u.pattern(model, &c.action);
+            if let Some(p) = c.aggregate.as_ref().and_then(|a| a.param.as_deref()) {
+                u.params.insert(p);
+            }
             if let Trigger::After(cond) = &c.trigger {
                 u.cond(model, cond);
             }
@@ -617,7 +748,7 @@ fn pattern_names<'a>(p: &'a ast::Pattern, out: &mut Vec<&'a str>) {
 
 #[cfg(test)]
 mod tests {
-    #![expect(clippy::unwrap_used, reason = "test code")]
+    #![expect(clippy::unwrap_used, clippy::indexing_slicing, reason = "test code")]
 
     use super::*;
 
@@ -707,6 +838,70 @@ mod tests {
             names(text),
             vec!["unused_party", "unused_event", "unused_param"]
         );
+    }
+
+    #[test]
+    fn a_condition_on_a_commitment_with_more_variables_is_a_partial_join() {
+        let decls = "party a\nevent o(order: id, item: id)\nevent s(order: id)\n\
+            commitment pack { for each order, item by a after o(order, item) must o(order, item) within 1d }\n";
+        let text = |waiting: &str| format!("{decls}{waiting}");
+        // The same variables, or more: an exact join, no lint.
+        assert!(
+            names(&text(
+                "commitment c { for each order, item by a after pack must s(order) within 1d }"
+            ))
+            .is_empty()
+        );
+        assert!(names(&text("commitment c { for each order, item, x by a after pack and o(order, item: x) must s(order) within 1d }")).is_empty());
+        // Fewer: the first matching instance decides, in `after` and `unless`, also under `not`.
+        let helps = |waiting: &str| -> Vec<String> {
+            lint_text("test.pacta", &text(waiting))
+                .unwrap()
+                .lints
+                .iter()
+                .filter_map(|l| match l {
+                    Lint::PartialJoin { extra, help, .. } => Some(format!("{extra}: {help}")),
+                    _ => None,
+                })
+                .collect()
+        };
+        let one = helps("commitment c { for each order by a after pack must s(order) within 1d }");
+        assert_eq!(one.len(), 1, "{one:?}");
+        assert!(
+            one[0].starts_with("the variable `item`: the first instance of `pack` with the same `order` to be fulfilled puts it in force"),
+            "{one:?}"
+        );
+        let none_shared = helps(
+            "commitment c { by a after s(order: \"A\") and not pack is violated must s(order: \"B\") within 1d unless pack is cancelled }",
+        );
+        assert_eq!(none_shared.len(), 2, "{none_shared:?}");
+        assert!(
+            none_shared[0].starts_with(
+                "the variables `order`, `item`: the first instance of `pack` to be violated"
+            ),
+            "{none_shared:?}"
+        );
+        assert!(
+            none_shared[1].contains("to be cancelled cancels it (if it is still open)"),
+            "{none_shared:?}"
+        );
+    }
+
+    #[test]
+    fn a_param_as_an_aggregate_bound_is_used() {
+        let text = "party a\nevent e(n: int)\nparam minimum = 3\nparam total = 10\nparam spare = 1\n\
+            commitment c { by a must e() with count >= minimum }\n\
+            commitment d { by a must e() with sum(n) >= total }";
+        let linted = lint_text("test.pacta", text).unwrap();
+        let unused: Vec<&str> = linted
+            .lints
+            .iter()
+            .filter_map(|l| match l {
+                Lint::UnusedParam { name, .. } => Some(name.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(unused, vec!["spare"]);
     }
 
     #[test]

@@ -386,8 +386,10 @@ pub enum Trigger {
 pub struct Aggregate {
     /// `None` for count.
     pub sum_of: Option<FieldIdx>,
-    /// The bound.
+    /// The bound (a param's value in this run when it names one).
     pub at_least: Decimal,
+    /// The number param the bound names (`with count >= minimum`).
+    pub param: Option<String>,
 }
 
 /// A commitment's deadline or window.

@@ -83,6 +83,8 @@ fn rule_file_errors() {
         let args = vec![
             "check".to_string(),
             rel(path),
+            "--events".into(),
+            "tests/fixtures/empty.jsonl".into(),
             "--as-of".into(),
             "2025-01-01T00:00:00Z".into(),
         ];
@@ -929,10 +931,11 @@ fn every_evaluating_command_reads_logs_as_check_does() {
     // Without the field names the log cannot be read.
     let (code, _, err) = pacta(&["explain", "ship[order=A]", &rules, "-e", &log]);
     assert_eq!(code, 2, "{err}");
-    // An unknown param is refused by every command, with or without logs.
+    // An unknown param is refused by every command, with or without logs
+    // (only `graph` runs without one).
     for cmd in [
         &["graph", &rules][..],
-        &["snapshot", &rules, "--snap", &snap],
+        &["snapshot", &rules, "-e", &log, "--snap", &snap],
     ] {
         let mut a = cmd.to_vec();
         a.extend(["--param", "nope=1"]);
@@ -985,6 +988,25 @@ fn between_params_flip_only_where_one_threshold_holds() {
     assert_eq!(
         flip("end").unwrap()["if"],
         "closing < 2025-03-05T10:00:00Z",
+        "{out}"
+    );
+}
+
+/// `pacta explain` of an aggregate whose bound is a param names the param
+/// and its value, and says where the verdict flips.
+#[test]
+fn explain_an_aggregate_bound_param() {
+    let dir = "tests/cases/check/aggregate_bound_param_default";
+    let (code, out, err) = pacta(&[
+        "explain",
+        "tranches",
+        &format!("{dir}/rules.pacta"),
+        "--events",
+        &format!("{dir}/events.jsonl"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("must (line 13): returned(by: ru) with count >= minimum (3)\n   param minimum = 3: fulfilled if minimum <= 2\n"),
         "{out}"
     );
 }

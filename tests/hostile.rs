@@ -362,10 +362,11 @@ fn check_gib_line_on_stdin(test: &str, head: &'static [u8]) -> (Out, u64) {
     (o, peak)
 }
 
-/// Writes the rule file `name` and checks it, with no log, as of 2025-03-01.
+/// Writes the rule file `name` and checks it, with an empty log, as of 2025-03-01.
 fn check_rule_file(s: &Scratch, name: &str, text: impl AsRef<[u8]>) -> Out {
     let rules = s.file(name, text);
-    run(&["check", &rules, "--as-of", "2025-03-01"])
+    let log = s.file("empty.jsonl", "");
+    run(&["check", &rules, "--events", &log, "--as-of", "2025-03-01"])
 }
 
 /// Writes the log `name` and checks `rules` against it, with `extra` args.
@@ -594,7 +595,14 @@ fn rule_file_that_never_ends() {
     }
     let s = Scratch::new("endless_rule_file");
     let child = spawn_to_files(
-        &["check", "/dev/zero", "--as-of", "2025-03-01"],
+        &[
+            "check",
+            "/dev/zero",
+            "--events",
+            "/dev/null",
+            "--as-of",
+            "2025-03-01",
+        ],
         &s,
         Stdio::null(),
     );
@@ -824,8 +832,19 @@ fn empty_log() {
     }
     let o = run_stdin(&["check", &rules, "--events", "-"], Vec::new());
     assert_refused(&o, &["no events"]);
+    // `--events` is required: a run without a log is refused before the
+    // rules are read (a check of an empty world is `--events` on an empty log).
     let o = run(&["check", &rules]);
-    assert_refused(&o, &["no events"]);
+    assert_refused(&o, &["required", "--events <LOG>"]);
+    for cmd in ["explain", "snapshot"] {
+        let mut args = vec![cmd];
+        if cmd == "explain" {
+            args.push("ship");
+        }
+        args.extend([rules.as_str(), "--as-of", "2025-03-01"]);
+        let o = run(&args);
+        assert_refused(&o, &["required", "--events <LOG>"]);
+    }
 }
 
 /// A log that is a folder.
@@ -843,12 +862,27 @@ fn log_that_is_a_directory() {
 fn paths_that_do_not_exist() {
     let s = Scratch::new("missing_paths");
     let rules = s.file("rules.pacta", SHIP_RULES);
-    let o = run(&["check", &s.path("nowhere.pacta"), "--as-of", "2025-03-01"]);
+    let empty = s.file("empty.jsonl", "");
+    let o = run(&[
+        "check",
+        &s.path("nowhere.pacta"),
+        "--events",
+        &empty,
+        "--as-of",
+        "2025-03-01",
+    ]);
     assert_refused(&o, &["nowhere.pacta", "cannot read rule file"]);
     let o = run(&["check", &rules, "--events", &s.path("nowhere.jsonl")]);
     assert_refused(&o, &["nowhere.jsonl", "cannot read log"]);
     fs::create_dir_all(s.0.join("empty_folder")).unwrap();
-    let o = run(&["check", &s.path("empty_folder"), "--as-of", "2025-03-01"]);
+    let o = run(&[
+        "check",
+        &s.path("empty_folder"),
+        "--events",
+        &empty,
+        "--as-of",
+        "2025-03-01",
+    ]);
     assert_refused(&o, &["empty_folder", "no `*.pacta` files"]);
 }
 
@@ -1017,7 +1051,15 @@ fn years_past_9999() {
         "party shop\nevent shipped(order: id)\ncommitment ship { by shop must shipped(order: \"A\") by 10000-01-01 }\n",
     );
     assert_refused_at(&o, "late.pacta", 3, &[]);
-    let o = run(&["check", &rules, "--as-of", "10000-01-01"]);
+    let empty = s.file("empty.jsonl", "");
+    let o = run(&[
+        "check",
+        &rules,
+        "--events",
+        &empty,
+        "--as-of",
+        "10000-01-01",
+    ]);
     assert_refused(&o, &["--as-of 10000-01-01"]);
     // Triggered near the end of jiff's range: the deadlines cannot be
     // written, and the instances stay pending.
@@ -1190,7 +1232,11 @@ fn closed_stdout_pipe() {
 fn closed_stderr_pipe() {
     let s = Scratch::new("closed_stderr");
     let rules = s.file("bad.pacta", "party shop\nnonsense\n".repeat(200));
-    let mut child = spawn_piped(&["check", &rules, "--as-of", "2025-03-01"], Stdio::null());
+    let log = s.file("empty.jsonl", "");
+    let mut child = spawn_piped(
+        &["check", &rules, "--events", &log, "--as-of", "2025-03-01"],
+        Stdio::null(),
+    );
     drop(child.stderr.take());
     let o: Out = child.wait_with_output().unwrap().into();
     assert_eq!(o.code, 2, "exit {} (101 = panic)", o.code);

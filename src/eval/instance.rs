@@ -232,6 +232,7 @@ fn eval_instance(
     let in_window = |at: Timestamp| at >= open && close_at.is_none_or(|d| at <= d);
     let target = c.aggregate.as_ref().map(|a| a.at_least);
     let mut total = Decimal::ZERO;
+    let mut peak = Decimal::ZERO;
     let mut reached: Option<(Timestamp, usize)> = None;
     let mut counted: Vec<usize> = Vec::new();
     let mut late: Option<(Timestamp, usize)> = None;
@@ -262,6 +263,9 @@ fn eval_instance(
             // Progress counts every matching event in the window; the
             // evidence stops at the instant that reached the bound.
             total = total.saturating_add(amount);
+            if last_of_instant {
+                peak = peak.max(total);
+            }
             if reached.is_none() {
                 if counted.len() < MAX_COUNTED {
                     counted.push(e);
@@ -282,6 +286,7 @@ fn eval_instance(
         inst.progress = Some(Progress {
             value: total,
             target: tg,
+            peak,
         });
     }
     // 4. The decision, before the unless.

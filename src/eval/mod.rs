@@ -102,6 +102,11 @@ pub struct Progress {
     pub value: Decimal,
     /// The bound.
     pub target: Decimal,
+    /// The highest running total inside the window, after the last event
+    /// of an instant (0, at the window's opening, at least): a bound up to
+    /// it is reached in the window, a higher one is not. It is `value` but
+    /// for a `sum` with negative amounts. Where a param bound flips.
+    pub peak: Decimal,
 }
 
 /// One fact behind a verdict.

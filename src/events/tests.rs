@@ -76,6 +76,7 @@ mod lanes {
              event paid(order.id: id, amount: number, by: party)\n\
              event shipped(order: id, n: int, ok: bool)\n\
              event noted(note: text, at2: time)\n\
+             event cited(source: int)\n\
              commitment c { for each order by shop after paid(order.id: order) \
              must shipped(order: order) within 1 day }\n",
         )
@@ -124,6 +125,7 @@ mod lanes {
             Just("\"paid\"".to_string()),
             Just("\"shipped\"".to_string()),
             Just("\"noted\"".to_string()),
+            Just("\"cited\"".to_string()),
             Just("\"page_view\"".to_string()),
             Just("\"claim\"".to_string()),
             Just("\"shop\"".to_string()),
@@ -181,6 +183,7 @@ mod lanes {
             Just("note"),
             Just("at2"),
             Just("source"),
+            Just("text"),
             Just("about"),
             Just("says"),
             Just("x"),
@@ -229,6 +232,7 @@ mod lanes {
                 Just("paid"),
                 Just("shipped"),
                 Just("noted"),
+                Just("cited"),
                 Just("page_view")
             ],
             prop_oneof![
@@ -237,7 +241,18 @@ mod lanes {
                 Just("{\"id\":\"B\"}"),
                 Just("{\"id\":\"B\",\"id\":\"C\"}")
             ],
-            prop_oneof![Just(""), Just(",\"source\":\"psp\""), Just(",\"source\":5")],
+            prop_oneof![
+                Just(""),
+                Just(",\"source\":\"psp\""),
+                Just(",\"source\":\"p\\u0073p\""),
+                Just(",\"source\":5"),
+                Just(",\"source\":null"),
+                Just(",\"source\":[\"x\"]"),
+                Just(",\"source\":{\"url\":\"u\"}"),
+                Just(",\"source\":true"),
+                Just(",\"source\":\"a\",\"source\":7"),
+                Just(",\"source\":7,\"source\":\"a\""),
+            ],
         )
             .prop_map(|(kind, order, source)| {
                 format!(
@@ -269,4 +284,72 @@ mod lanes {
             );
         }
     }
+}
+
+/// `source` is provenance: a string, or nothing. Another value is a bad
+/// line, unless the kind declares a field `source`, which is then typed as
+/// declared (and cited only when it is a string).
+#[test]
+fn source_is_a_string_or_a_declared_field() {
+    use super::ReadOptions;
+    use super::jsonl::{parse_record, wanted_keys};
+    use super::value::Body;
+
+    let loaded = crate::load::load_text(
+        "rules.pacta",
+        "party shop\nevent shipped(order: id)\nevent counted(source: int)\nevent cited(source: text)\n",
+    )
+    .unwrap();
+    let model = crate::loaded_to_model(loaded, &[]).unwrap().model;
+    let opts = ReadOptions::default();
+    let wanted = wanted_keys(&model, &opts);
+    let read = |line: &str| parse_record(line.as_bytes(), &wanted, &model, &opts);
+    let source_of = |line: &str| match read(line).map(|r| r.body) {
+        Ok(Body::Event { source, .. }) => Ok(source.map(|s| s.to_string())),
+        Ok(_) => Err("not an event".to_string()),
+        Err(e) => Err(e.message),
+    };
+    let at = r#""at": "2025-03-01T10:00:00Z""#;
+    assert_eq!(
+        source_of(&format!(
+            r#"{{{at}, "event": "shipped", "order": "A", "source": "s"}}"#
+        )),
+        Ok(Some("s".into()))
+    );
+    for absent in ["", r#", "source": null"#] {
+        assert_eq!(
+            source_of(&format!(
+                r#"{{{at}, "event": "shipped", "order": "A"{absent}}}"#
+            )),
+            Ok(None)
+        );
+    }
+    for (bad, found) in [
+        ("42", "the number `42`"),
+        (r#"["x"]"#, "an array"),
+        (r#"{"url": "u"}"#, "an object"),
+        ("false", "`false`"),
+    ] {
+        assert_eq!(
+            source_of(&format!(
+                r#"{{{at}, "event": "shipped", "order": "A", "source": {bad}}}"#
+            )),
+            Err(format!(
+                "`shipped` event: field `source`: expected a string (a URL or citation), found {found}"
+            ))
+        );
+    }
+    assert_eq!(
+        source_of(&format!(r#"{{{at}, "event": "counted", "source": 42}}"#)),
+        Ok(None)
+    );
+    assert_eq!(
+        source_of(&format!(r#"{{{at}, "event": "cited", "source": "c"}}"#)),
+        Ok(Some("c".into()))
+    );
+    // An undeclared kind is not read: its `source` is no error.
+    assert!(matches!(
+        read(&format!(r#"{{{at}, "event": "viewed", "source": 42}}"#)).map(|r| r.body),
+        Ok(Body::Ignored(_))
+    ));
 }

@@ -185,10 +185,24 @@ pub(crate) fn record(
         })?;
         values.push(v);
     }
+    // Provenance (design §10): a string, or nothing. A kind that declares
+    // a field called `source` has typed it above; its provenance is then
+    // the value when that is a string.
     let source = match fields.get("source") {
         Some(Raw::Json(Json::Str(s))) => Some(Arc::from(s.as_ref())),
         Some(Raw::Text(s)) if !s.is_empty() => Some(Arc::from(s)),
-        _ => None,
+        None | Some(Raw::Json(Json::Null) | Raw::Text(_)) => None,
+        Some(_) if k.fields.iter().any(|f| f.name == "source") => None,
+        Some(other) => {
+            return Err(LineError::new(
+                format!(
+                    "`{}` event: field `source`: expected a string (a URL or citation), found {}",
+                    k.name,
+                    describe(&other)
+                ),
+                SOURCE_HELP,
+            ));
+        }
     };
     Ok(Record {
         at,
@@ -199,6 +213,9 @@ pub(crate) fn record(
         },
     })
 }
+
+/// The help of an event's `source` that is not a string.
+const SOURCE_HELP: &str = "`source` is where the line comes from (a URL or citation), cited in the verdicts it decides: write it as a string, or leave it out";
 
 fn is_null(r: &Raw<'_>) -> bool {
     matches!(r, Raw::Json(Json::Null) | Raw::Text(""))
@@ -429,6 +446,22 @@ fn claim(fields: &impl Fields, model: &Model, at: Timestamp) -> Result<Claim, Li
             _ => None,
         }
     };
+    // `text` and `source`: a string, or nothing (absent, `null`, an empty
+    // CSV cell); any other value is a mistyped field.
+    let optional_text = |name: &str, what: &str| -> Result<Option<String>, LineError> {
+        match fields.get(name) {
+            None | Some(Raw::Json(Json::Null)) => Ok(None),
+            Some(Raw::Json(Json::Str(s))) => Ok(Some(s.into_owned())),
+            Some(Raw::Text(s)) => Ok((!s.is_empty()).then(|| s.to_string())),
+            Some(other) => Err(LineError::new(
+                format!(
+                    "`claim` line: field `{name}`: expected a string ({what}), found {}",
+                    describe(&other)
+                ),
+                format!("`{name}` is {what}: write it as a string, or leave it out"),
+            )),
+        }
+    };
     let need = |name: &str, what: &str| {
         text_field(name).ok_or_else(|| {
             LineError::new(
@@ -458,6 +491,8 @@ fn claim(fields: &impl Fields, model: &Model, at: Timestamp) -> Result<Claim, Li
             "statuses are `inactive`, `pending`, `fulfilled`, `violated`, `cancelled` and `expired`",
         ));
     };
+    let title = optional_text("text", "the claim's words or a summary")?;
+    let source = optional_text("source", "where the claim was made, a URL or citation")?;
     let says = match parse_about(&about, model) {
         Some((commitment, bindings)) => Says::Status {
             commitment,
@@ -471,14 +506,14 @@ fn claim(fields: &impl Fields, model: &Model, at: Timestamp) -> Result<Claim, Li
     };
     Ok(Claim {
         id: String::new(),
-        title: text_field("text"),
+        title,
         by,
         at: ClaimTime {
             judged_at: at,
             from: at,
             day: None,
         },
-        source: text_field("source"),
+        source,
         says,
         origin: Origin::Log(LogRef {
             log: LogId(0),

@@ -302,18 +302,21 @@ impl<'a> Locator<'a> {
                 Some(f) => format!("sum({})", f.name),
                 None => "count".to_string(),
             };
-            // The aggregate's span ends with its number, as written.
-            let written = self
-                .text
-                .get(a.span.start as usize..a.span.end as usize)
-                .map(|t| {
-                    let keep = t
-                        .trim_end_matches(|c: char| c.is_ascii_digit() || c == '.' || c == '-')
-                        .len();
-                    t.get(keep..).unwrap_or("").to_string()
-                })
-                .filter(|n| !n.is_empty())
-                .unwrap_or_else(|| a.at_least.to_string());
+            let written = match &a.at_least {
+                crate::ast::NumberOrParam::Param(p) => p.name.clone(),
+                // The aggregate's span ends with its number, as written.
+                crate::ast::NumberOrParam::Literal(n) => self
+                    .text
+                    .get(a.span.start as usize..a.span.end as usize)
+                    .map(|t| {
+                        let keep = t
+                            .trim_end_matches(|c: char| c.is_ascii_digit() || c == '.' || c == '-')
+                            .len();
+                        t.get(keep..).unwrap_or("").to_string()
+                    })
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or_else(|| n.to_string()),
+            };
             s.push_str(&format!(" with {what} >= {written}"));
         }
         s

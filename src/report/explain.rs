@@ -339,12 +339,16 @@ fn explain_instance(out: &mut String, run: &Checked, ci: usize, c: &Commitment, 
     let n = next();
     let pattern = fmt_pattern(&run.model, &c.action, &c.vars);
     let agg = c.aggregate.as_ref().map(|a| {
+        let bound = match &a.param {
+            Some(p) => format!("{p} ({})", a.at_least.normalize()),
+            None => a.at_least.normalize().to_string(),
+        };
         match a
             .sum_of
             .and_then(|f| run.model.kinds.get(c.action.kind)?.fields.get(f))
         {
-            Some(f) => format!(" with sum({}) >= {}", f.name, a.at_least.normalize()),
-            None => format!(" with count >= {}", a.at_least.normalize()),
+            Some(f) => format!(" with sum({}) >= {bound}", f.name),
+            None => format!(" with count >= {bound}"),
         }
     });
     let _ = writeln!(
@@ -354,6 +358,22 @@ fn explain_instance(out: &mut String, run: &Checked, ci: usize, c: &Commitment, 
         line_of(run, c.spans.must),
         agg.unwrap_or_default()
     );
+    // A bound that names a param flips here (a deadline param's flip is
+    // told with the deadline, and is the one reported).
+    if c.params.is_empty() {
+        if let Some(f) = crate::eval::params::flip(c, inst, as_of) {
+            let _ = writeln!(
+                out,
+                "   param {} = {}: {} if {} {} {}",
+                f.param,
+                f.value,
+                f.to,
+                f.param,
+                f.op,
+                super::fmt_threshold(f.at, &run.model.zone)
+            );
+        }
+    }
     let decisive: Vec<_> = inst
         .evidence
         .iter()

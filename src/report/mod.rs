@@ -533,6 +533,7 @@ pub fn fmt_threshold(t: crate::eval::params::Threshold, zone: &Zone) -> String {
     match t {
         crate::eval::params::Threshold::Length(d) => fmt_span_of(d),
         crate::eval::params::Threshold::Instant(ts) => fmt_time(ts, zone),
+        crate::eval::params::Threshold::Number(n) => n.normalize().to_string(),
     }
 }
 

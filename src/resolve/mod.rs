@@ -1046,9 +1046,25 @@ impl Resolver<'_> {
                 }
             }
         });
+        let (at_least, param) = match &a.at_least {
+            ast::NumberOrParam::Literal(n) => (*n, None),
+            ast::NumberOrParam::Param(name) => {
+                let n = self.param_of_kind(
+                    name,
+                    "a number",
+                    "the bound of `with count >= …` or `with sum(…) >= …` is a number or a number param",
+                    |p| match p.value {
+                        ParamValue::Number(n) => Some(n),
+                        _ => None,
+                    },
+                );
+                (n.unwrap_or(Decimal::ONE), Some(name.name.clone()))
+            }
+        };
         Aggregate {
             sum_of,
-            at_least: a.at_least,
+            at_least,
+            param,
         }
     }
 

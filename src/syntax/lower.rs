@@ -358,8 +358,12 @@ fn lower_aggregate(cx: &Cx, pair: Pair<'_, Rule>) -> Result<ast::Aggregate> {
         }
         _ => return Err(cx.unexpected(&which)),
     };
-    let n = cx.next(&mut inner, Rule::number, &pair)?;
-    let at_least = lower_number(cx, &n)?;
+    let n = inner.next().ok_or_else(|| cx.unexpected(&pair))?;
+    let at_least = match n.as_rule() {
+        Rule::number => ast::NumberOrParam::Literal(lower_number(cx, &n)?),
+        Rule::ident => ast::NumberOrParam::Param(lower_ident(cx, n)),
+        _ => return Err(cx.unexpected(&n)),
+    };
     Ok(ast::Aggregate {
         sum_of,
         at_least,

@@ -237,6 +237,14 @@ impl Reference<'_> {
                 }
             }
         }
+        // "A trigger that can never happen expires at the start" (silent
+        // 17): as the rules alone show, through the commitments it names.
+        if self.trigger_impossible(c, 0) {
+            return keys
+                .into_iter()
+                .map(|b| self.expired_from_start(b))
+                .collect();
+        }
         keys.into_iter().map(|b| self.instance(cm, b)).collect()
     }
 
@@ -569,6 +577,34 @@ impl Reference<'_> {
                 if never {
                     return Truth::Dead;
                 }
+                // A commitment with variables this one lacks: "some
+                // instance that agrees on the shared ones reached it" (the
+                // first one decides); another may still appear, so never
+                // impossible (docs/language.md, silent 18).
+                if oc
+                    .vars
+                    .iter()
+                    .any(|v| !cm.vars.iter().any(|w| w.name == v.name))
+                {
+                    let shared: Vec<(usize, Value)> = oc
+                        .vars
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, v)| cm.vars.iter().any(|w| w.name == v.name))
+                        .map(|(i, v)| (i, self.var_value(cm, bindings, &v.name)))
+                        .collect();
+                    let reached = self.records[*other]
+                        .as_ref()
+                        .expect("decided")
+                        .iter()
+                        .filter(|r| shared.iter().all(|(i, x)| r.bindings.get(*i) == Some(x)))
+                        .any(|r| r.status_at(p) == *wanted);
+                    return if reached {
+                        Truth::True
+                    } else {
+                        Truth::Possible
+                    };
+                }
                 let key: Vec<Value> = oc
                     .vars
                     .iter()
@@ -689,6 +725,43 @@ impl Reference<'_> {
             .iter()
             .map(|v| self.var_value(source, bindings, &v.name))
             .collect()
+    }
+
+    /// Whether the rules alone rule out that commitment `c` ever reaches
+    /// `status` (docs/language.md, silent 17): by its own clauses (a `must`
+    /// without a deadline is never violated, …), or, for `fulfilled` and
+    /// `violated`, because it can never come in force.
+    fn status_impossible(&self, c: usize, status: Status, depth: usize) -> bool {
+        let oc = &self.model.commitments[c];
+        let own = match status {
+            Status::Fulfilled => oc.prohibition && matches!(oc.window, Window::Open),
+            Status::Violated => !oc.prohibition && matches!(oc.window, Window::Open),
+            Status::Cancelled => oc.unless.is_none(),
+            Status::Expired => matches!(oc.trigger, Trigger::Immediate),
+            _ => false,
+        };
+        own || (matches!(status, Status::Fulfilled | Status::Violated)
+            && depth < 64
+            && self.trigger_impossible(c, depth + 1))
+    }
+
+    /// Whether commitment `c`'s trigger can never happen, by the rules alone.
+    fn trigger_impossible(&self, c: usize, depth: usize) -> bool {
+        fn never(r: &Reference<'_>, cond: &Cond, depth: usize) -> bool {
+            match cond {
+                Cond::And(a, b) => never(r, a, depth) || never(r, b, depth),
+                Cond::Or(a, b) => never(r, a, depth) && never(r, b, depth),
+                Cond::Status(j, st) => r.status_impossible(*j, *st, depth),
+                Cond::Not(_) | Cond::Event(_) | Cond::Time(_) => false,
+            }
+        }
+        match &self.model.commitments[c].trigger {
+            Trigger::Immediate => false,
+            Trigger::After(c) => never(self, c, depth),
+            Trigger::Reparation(from) => from
+                .iter()
+                .all(|s| self.status_impossible(*s, Status::Violated, depth)),
+        }
     }
 
     /// The instance of commitment `c` with exactly these bindings.
