@@ -446,19 +446,29 @@ impl Reference<'_> {
         // window: like an `unless` exactly at a deadline, one that holds at
         // the trigger cancels it.
         let look_back = matches!(cm.window, Window::Within { before: true, .. });
+        // In force from the start with `within`: its clock starts with the
+        // record, and nothing decides it before (an `unless` that held
+        // earlier cancels it then).
+        let from = if matches!(cm.trigger, Trigger::Immediate)
+            && matches!(cm.window, Window::Within { before: false, .. })
+        {
+            open
+        } else {
+            trigger
+        };
         let end = match (unless_at, decided) {
-            (Some(u), None) => Some((Status::Cancelled, u.max(trigger))),
+            (Some(u), None) => Some((Status::Cancelled, u.max(from))),
             // Decided as a deadline passes: an `unless` that holds as it
             // passes (another commitment violated at that same deadline)
             // held within the window, which includes its end.
             (Some(u), Some((_, when))) if u < when || ((look_back || when.after) && u <= when) => {
-                Some((Status::Cancelled, u.max(trigger)))
+                Some((Status::Cancelled, u.max(from)))
             }
             _ => decided,
         };
         // A decision is never before the instance is in force (an event at a
         // reparation's trigger instant decides it just after the violation).
-        let end = end.map(|(status, when)| (status, when.max(trigger)));
+        let end = end.map(|(status, when)| (status, when.max(from)));
         Record {
             bindings,
             in_force: Some(trigger),
