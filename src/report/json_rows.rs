@@ -47,53 +47,48 @@ impl Shared {
     }
 }
 
-/// The parts of a row that depend only on its commitment, at the depth
-/// the list's rows are written (2: members at 6 spaces).
+/// The parts of a row that depend only on its commitment, in the one-line
+/// layout of the list's rows ([`super::json::Rows`]).
 struct Head {
     /// `{` … `"bindings": `
     open: Vec<u8>,
-    /// For each variable: `\n        "var": ` (with the comma after the
-    /// first).
+    /// For each variable: `"var": ` (after `, ` but for the first).
     vars: Vec<Vec<u8>>,
-    /// `,\n      "status": `
+    /// `, "status": `
     status: &'static [u8],
-    /// `,\n      "title": …` through `"trigger_at": `
+    /// `, "title": …` through `"trigger_at": `
     middle: Vec<u8>,
 }
 
 impl Head {
     fn new(c: &Commitment, rule: &str) -> Head {
-        let mut open = b"{\n      \"id\": ".to_vec();
+        let mut open = b"{\"id\": ".to_vec();
         string(&mut open, &c.id);
-        open.extend_from_slice(b",\n      \"bindings\": ");
+        open.extend_from_slice(b", \"bindings\": ");
         let vars = c
             .vars
             .iter()
             .enumerate()
             .map(|(n, v)| {
-                let mut b = if n == 0 {
-                    b"\n        ".to_vec()
-                } else {
-                    b",\n        ".to_vec()
-                };
+                let mut b = if n == 0 { Vec::new() } else { b", ".to_vec() };
                 string(&mut b, &v.name);
                 b.extend_from_slice(b": ");
                 b
             })
             .collect();
-        let mut middle = b",\n      \"title\": ".to_vec();
+        let mut middle = b", \"title\": ".to_vec();
         opt_string(&mut middle, c.title.as_deref());
-        middle.extend_from_slice(b",\n      \"by\": ");
+        middle.extend_from_slice(b", \"by\": ");
         string(&mut middle, &c.debtor);
-        middle.extend_from_slice(b",\n      \"to\": ");
+        middle.extend_from_slice(b", \"to\": ");
         opt_string(&mut middle, c.creditor.as_deref());
-        middle.extend_from_slice(b",\n      \"rule\": ");
+        middle.extend_from_slice(b", \"rule\": ");
         string(&mut middle, rule);
-        middle.extend_from_slice(b",\n      \"trigger_at\": ");
+        middle.extend_from_slice(b", \"trigger_at\": ");
         Head {
             open,
             vars,
-            status: b",\n      \"status\": ",
+            status: b", \"status\": ",
             middle,
         }
     }
@@ -166,7 +161,7 @@ fn write_view(out: &mut Vec<u8>, run: &Checked, shared: &Shared, head: &Head, v:
             out.extend_from_slice(var);
             out.push(b'"');
             escaped(out, s);
-            out.extend_from_slice(b"\"\n      }");
+            out.extend_from_slice(b"\"}");
         }
         (vars, _) => {
             let values = crate::stream::decode(v.key, vars.len()).unwrap_or_default();
@@ -175,11 +170,7 @@ fn write_view(out: &mut Vec<u8>, run: &Checked, shared: &Shared, head: &Head, v:
                 out.extend_from_slice(var);
                 write_value(out, value);
             }
-            if values.is_empty() {
-                out.push(b'}');
-            } else {
-                out.extend_from_slice(b"\n      }");
-            }
+            out.push(b'}');
         }
     }
     out.extend_from_slice(head.status);
@@ -189,7 +180,7 @@ fn write_view(out: &mut Vec<u8>, run: &Checked, shared: &Shared, head: &Head, v:
     out.extend_from_slice(&head.middle);
     let t = v.trigger.at;
     time(out, Some(t));
-    out.extend_from_slice(b",\n      \"opens_at\": null,\n      \"deadline\": ");
+    out.extend_from_slice(b", \"opens_at\": null, \"deadline\": ");
     time(out, v.deadline);
     // As `Store::build` decides: the decision's time and the evidence.
     let mut cited = [Cited {
@@ -242,27 +233,23 @@ fn write_view(out: &mut Vec<u8>, run: &Checked, shared: &Shared, head: &Head, v:
     };
     let cited = cited.get_mut(..n).unwrap_or_default();
     cited.sort_by(|a, b| a.at.cmp(&b.at).then(a.role.cmp(&b.role)));
-    out.extend_from_slice(b",\n      \"decided_at\": ");
+    out.extend_from_slice(b", \"decided_at\": ");
     time(out, decided);
-    out.extend_from_slice(b",\n      \"late_at\": ");
+    out.extend_from_slice(b", \"late_at\": ");
     time(out, late);
-    out.extend_from_slice(b",\n      \"progress\": null,\n      \"evidence\": [");
+    out.extend_from_slice(b", \"progress\": null, \"evidence\": [");
     for (k, e) in cited.iter().enumerate() {
-        out.extend_from_slice(if k == 0 {
-            b"\n        {"
-        } else {
-            b",\n        {"
-        });
-        out.extend_from_slice(b"\n          \"role\": \"");
+        out.extend_from_slice(if k == 0 { b"{" } else { b", {" });
+        out.extend_from_slice(b"\"role\": \"");
         out.extend_from_slice(e.role.name().as_bytes());
-        out.extend_from_slice(b"\",\n          \"at\": ");
+        out.extend_from_slice(b"\", \"at\": ");
         time(out, Some(e.at));
         match e.ev {
             Some(ev) => {
-                out.extend_from_slice(b",\n          \"log\": ");
+                out.extend_from_slice(b", \"log\": ");
                 out.extend_from_slice(&shared.log);
                 push_decimal(out, ev.line);
-                out.extend_from_slice(b"\",\n          \"event\": ");
+                out.extend_from_slice(b"\", \"event\": ");
                 match shared.kinds.get(ev.kind as usize) {
                     Some(k) => out.extend_from_slice(k),
                     None => out.extend_from_slice(b"\"?\""),
@@ -272,14 +259,13 @@ fn write_view(out: &mut Vec<u8>, run: &Checked, shared: &Shared, head: &Head, v:
                     .checked_sub(1)
                     .and_then(|i| shared.sources.get(i as usize))
                 {
-                    out.extend_from_slice(b",\n          \"source\": ");
+                    out.extend_from_slice(b", \"source\": ");
                     out.extend_from_slice(s);
                 }
             }
-            None => out.extend_from_slice(b",\n          \"what\": \"deadline\""),
+            None => out.extend_from_slice(b", \"what\": \"deadline\""),
         }
-        out.extend_from_slice(b"\n        }");
+        out.push(b'}');
     }
-    // A view always cites its trigger: the list is never empty.
-    out.extend_from_slice(b"\n      ]\n    }");
+    out.extend_from_slice(b"]}");
 }
