@@ -55,6 +55,35 @@ fn many_chunks_give_the_in_memory_bytes() {
     };
     let (m, s) = (json(&memory), json(&stream));
     assert!(m == s, "the JSON reports differ");
+    // The text report: rows built by the workers from the store's blocks
+    // (streamed) against rows listed on one thread (in memory), over
+    // several blocks per status.
+    let text_of = |r: &pacta::Checked| pacta::report::text::render(r);
+    let (tm, ts) = (text_of(&memory), text_of(&stream));
+    assert!(tm == ts, "the text reports differ");
+    // Blocks written back in order: within each status, the instances
+    // come by key, over more than one block.
+    let mut keys: Vec<&str> = Vec::new();
+    let mut longest = 0;
+    for line in tm.lines() {
+        if let Some(rest) = line.strip_prefix("  ship_within_48h[order=") {
+            let key = rest.split(']').next().unwrap();
+            if let Some(prev) = keys.last() {
+                assert!(*prev < key, "{prev} before {key}");
+            }
+            keys.push(key);
+        } else if !line.starts_with("    ") {
+            longest = longest.max(keys.len());
+            keys.clear();
+        }
+    }
+    assert!(longest > 2 * 2048, "a status must span several blocks");
+    // And the JSON report of many blocks is the one serde_json writes on
+    // one thread.
+    assert!(
+        m == pacta::report::json::render_with(&memory, false),
+        "the JSON report differs from the reference"
+    );
     let fail_on = pacta::report::FailOn::default();
     let summary = run(Engine::Stream, Keep::Statuses(fail_on.statuses.clone()));
     assert_eq!(

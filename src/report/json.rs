@@ -185,25 +185,12 @@ pub fn write_json(
     w.write_all(b"\n}\n")
 }
 
-/// Rows per block handed to a formatting worker.
-const BLOCK: usize = 2048;
-
-/// Writes the `commitments` list. Rows are produced in report order on
-/// one thread, formatted in blocks on the other cores, and written back in
-/// order: the bytes do not depend on the number of threads.
+/// Writes the `commitments` list: rows are produced in report order on
+/// one thread and formatted in blocks on every core
+/// ([`super::write_blocks`]); a streamed run's blocks are only ranges of
+/// its store, read by the workers themselves.
 fn write_rows(run: &Checked, w: &mut dyn std::io::Write) -> std::io::Result<()> {
-    use std::collections::BTreeMap;
-    use std::sync::{Mutex, mpsc};
-    /// Rows to format: listed already, or a block of the streamed store
-    /// that the worker builds itself.
-    enum Block<'r> {
-        Rows(Vec<super::Row<'r>>),
-        Stored(usize, std::ops::Range<usize>),
-    }
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 8);
-    let mut empty = true;
+    use super::Block;
     // What a streamed run's rows share, escaped once for every worker.
     let shared = run
         .eval
@@ -211,116 +198,26 @@ fn write_rows(run: &Checked, w: &mut dyn std::io::Write) -> std::io::Result<()> 
         .as_ref()
         .map(|s| super::json_rows::Shared::new(run, s));
     let shared = shared.as_ref();
-    let (tx_rows, rx_rows) = mpsc::sync_channel::<(usize, Block<'_>)>(workers * 2);
-    let rx_rows = Mutex::new(rx_rows);
-    // Written buffers go back to the workers: no fresh pages per block.
-    let (tx_free, rx_free) = mpsc::channel::<Vec<u8>>();
-    let rx_free = Mutex::new(rx_free);
-    let parallel = std::thread::scope(|s| -> std::io::Result<bool> {
-        let (tx_out, rx_out) = mpsc::sync_channel::<(usize, Vec<u8>)>(workers * 2);
-        let mut spawned = 0;
-        for _ in 0..workers {
-            let (rx_rows, rx_free, tx_out) = (&rx_rows, &rx_free, tx_out.clone());
-            let worker = std::thread::Builder::new().spawn_scoped(s, move || {
-                loop {
-                    let next = match rx_rows.lock() {
-                        Ok(rx) => rx.recv(),
-                        Err(_) => break,
-                    };
-                    let Ok((seq, block)) = next else { break };
-                    let mut buf = rx_free
-                        .lock()
-                        .ok()
-                        .and_then(|rx| rx.try_recv().ok())
-                        .unwrap_or_default();
-                    buf.clear();
-                    match (block, &run.eval.streamed, shared) {
-                        (Block::Rows(rows), _, _) => format_rows(run, &rows, seq == 0, &mut buf),
-                        (Block::Stored(ci, range), Some(store), Some(shared)) => {
-                            super::json_rows::write_block(
-                                &mut buf,
-                                run,
-                                shared,
-                                store,
-                                (ci, range),
-                                seq == 0,
-                            );
-                        }
-                        (Block::Stored(..), ..) => {}
-                    }
-                    if tx_out.send((seq, buf)).is_err() {
-                        break;
-                    }
-                }
-            });
-            spawned += usize::from(worker.is_ok());
-        }
-        // No thread to be had (a tight memory limit): one thread writes.
-        if spawned == 0 {
-            return Ok(false);
-        }
-        let producer = std::thread::Builder::new().spawn_scoped(s, move || {
-            let mut seq = 0;
-            // A spilled store is read back in order, as rows.
-            if let Some(store) = run.eval.streamed.as_ref().filter(|s| !s.is_spilled()) {
-                for (ci, range) in store.blocks(&run.model, BLOCK) {
-                    if tx_rows.send((seq, Block::Stored(ci, range))).is_err() {
-                        break;
-                    }
-                    seq += 1;
-                }
-                return;
+    let blocks = move || super::blocks(run, |_| true);
+    let format =
+        |seq: usize, block: Block<'_>, buf: &mut Vec<u8>| match (block, &run.eval.streamed, shared)
+        {
+            (Block::Rows(rows), _, _) => format_rows(run, &rows, seq == 0, buf),
+            (Block::Stored(ci, range), Some(store), Some(shared)) => {
+                super::json_rows::write_block(buf, run, shared, store, (ci, range), seq == 0);
             }
-            let mut rows = sorted_commitments(run);
-            loop {
-                let block: Vec<super::Row<'_>> = rows.by_ref().take(BLOCK).collect();
-                if block.is_empty() || tx_rows.send((seq, Block::Rows(block))).is_err() {
-                    break;
-                }
-                seq += 1;
-            }
-        });
-        if producer.is_err() {
-            return Ok(false);
-        }
-        drop(tx_out);
-        let mut pending: BTreeMap<usize, Vec<u8>> = BTreeMap::new();
-        let mut want = 0;
-        let mut failed = None;
-        for (seq, buf) in rx_out.iter() {
-            pending.insert(seq, buf);
-            while let Some(buf) = pending.remove(&want) {
-                want += 1;
-                if failed.is_none() && !buf.is_empty() {
-                    let start: &[u8] = if empty { b"[" } else { b"" };
-                    empty = false;
-                    if let Err(e) = w.write_all(start).and_then(|()| w.write_all(&buf)) {
-                        failed = Some(e);
-                    }
-                }
-                let _ = tx_free.send(buf);
-            }
-        }
-        match failed {
-            Some(e) => Err(e),
-            None => Ok(true),
-        }
-    })?;
-    if !parallel {
-        return write_rows_one_thread(run, w);
+            (Block::Stored(..), ..) => {}
+        };
+    match super::write_blocks(blocks, format, b"[", w)? {
+        None => write_rows_one_thread(run, w),
+        Some(wrote) => w.write_all(if wrote { b"\n  ]" } else { b"[]" }),
     }
-    w.write_all(if empty { b"[]" } else { b"\n  ]" })
 }
 
 /// [`write_rows`] on the calling thread alone: the same bytes.
 fn write_rows_one_thread(run: &Checked, w: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let mut rows = sorted_commitments(run);
     let (mut buf, mut empty) = (Vec::new(), true);
-    loop {
-        let block: Vec<super::Row<'_>> = rows.by_ref().take(BLOCK).collect();
-        if block.is_empty() {
-            break;
-        }
+    for block in super::row_blocks(sorted_commitments(run)) {
         buf.clear();
         format_rows(run, &block, empty, &mut buf);
         w.write_all(if empty { b"[" } else { b"" })?;

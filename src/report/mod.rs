@@ -334,6 +334,137 @@ pub fn summary(run: &Checked) -> Summary {
 /// compact store ([`crate::stream`]).
 pub type Row<'r> = (&'r Commitment, Cow<'r, Instance>);
 
+/// Rows per block handed to a formatting worker.
+pub(crate) const BLOCK: usize = 2048;
+
+/// `rows` cut into blocks of [`BLOCK`] rows, for [`write_blocks`].
+pub(crate) fn row_blocks<'r>(
+    mut rows: impl Iterator<Item = Row<'r>>,
+) -> impl Iterator<Item = Vec<Row<'r>>> {
+    std::iter::from_fn(move || {
+        let block: Vec<Row<'r>> = rows.by_ref().take(BLOCK).collect();
+        (!block.is_empty()).then_some(block)
+    })
+}
+
+/// A block of a report's rows for a formatting worker: listed already, or
+/// a range of a streamed run's store, which the worker reads itself.
+pub(crate) enum Block<'r> {
+    /// Rows in report order.
+    Rows(Vec<Row<'r>>),
+    /// Positions in a commitment's report order ([`Store::blocks`]); the
+    /// worker keeps only the statuses it was asked for.
+    ///
+    /// [`Store::blocks`]: crate::stream::Store::blocks
+    Stored(usize, std::ops::Range<usize>),
+}
+
+/// The rows whose status `keep` accepts, in report order, in blocks for
+/// [`write_blocks`]. A spilled store is read back in order, as rows.
+pub(crate) fn blocks<'r>(
+    run: &'r Checked,
+    keep: impl Fn(Status) -> bool + Copy + 'r,
+) -> Box<dyn Iterator<Item = Block<'r>> + 'r> {
+    match run.eval.streamed.as_ref().filter(|s| !s.is_spilled()) {
+        Some(store) => Box::new(
+            store
+                .blocks(&run.model, BLOCK)
+                .map(|(ci, range)| Block::Stored(ci, range)),
+        ),
+        None => Box::new(row_blocks(rows_with(run, keep)).map(Block::Rows)),
+    }
+}
+
+/// Writes a report's bulk on every core: `blocks` (made on a thread of its
+/// own) are formatted by `format(seq, block, buffer)` on one worker per
+/// core, and written to `w` in the order they came, `before_first` ahead
+/// of the first non-empty one — so the bytes do not depend on the number of
+/// threads. Returns whether anything was written, or `None` when no thread
+/// could be started (a tight memory limit): the caller then writes on its
+/// own thread.
+pub(crate) fn write_blocks<B, I>(
+    blocks: impl FnOnce() -> I + Send,
+    format: impl Fn(usize, B, &mut Vec<u8>) + Sync,
+    before_first: &[u8],
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<Option<bool>>
+where
+    B: Send,
+    I: Iterator<Item = B>,
+{
+    use std::sync::{Mutex, mpsc};
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    let (tx_blocks, rx_blocks) = mpsc::sync_channel::<(usize, B)>(workers * 2);
+    let rx_blocks = Mutex::new(rx_blocks);
+    // Written buffers go back to the workers: no fresh pages per block.
+    let (tx_free, rx_free) = mpsc::channel::<Vec<u8>>();
+    let rx_free = Mutex::new(rx_free);
+    let format = &format;
+    std::thread::scope(|s| {
+        let (tx_out, rx_out) = mpsc::sync_channel::<(usize, Vec<u8>)>(workers * 2);
+        let mut spawned = 0;
+        for _ in 0..workers {
+            let (rx_blocks, rx_free, tx_out) = (&rx_blocks, &rx_free, tx_out.clone());
+            let worker = std::thread::Builder::new().spawn_scoped(s, move || {
+                loop {
+                    let next = match rx_blocks.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => break,
+                    };
+                    let Ok((seq, block)) = next else { break };
+                    let mut buf = rx_free
+                        .lock()
+                        .ok()
+                        .and_then(|rx| rx.try_recv().ok())
+                        .unwrap_or_default();
+                    buf.clear();
+                    format(seq, block, &mut buf);
+                    if tx_out.send((seq, buf)).is_err() {
+                        break;
+                    }
+                }
+            });
+            spawned += usize::from(worker.is_ok());
+        }
+        if spawned == 0 {
+            return Ok(None);
+        }
+        let producer = std::thread::Builder::new().spawn_scoped(s, move || {
+            for (seq, block) in blocks().enumerate() {
+                if tx_blocks.send((seq, block)).is_err() {
+                    break;
+                }
+            }
+        });
+        if producer.is_err() {
+            return Ok(None);
+        }
+        drop(tx_out);
+        let mut pending: BTreeMap<usize, Vec<u8>> = BTreeMap::new();
+        let (mut want, mut wrote, mut failed) = (0, false, None);
+        for (seq, buf) in rx_out.iter() {
+            pending.insert(seq, buf);
+            while let Some(buf) = pending.remove(&want) {
+                want += 1;
+                if failed.is_none() && !buf.is_empty() {
+                    let start: &[u8] = if wrote { b"" } else { before_first };
+                    wrote = true;
+                    if let Err(e) = w.write_all(start).and_then(|()| w.write_all(&buf)) {
+                        failed = Some(e);
+                    }
+                }
+                let _ = tx_free.send(buf);
+            }
+        }
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(Some(wrote)),
+        }
+    })
+}
+
 /// Commitments in report order (by id), each with its instances (by
 /// bindings), one at a time: a streamed run of millions of instances is
 /// never materialised whole.

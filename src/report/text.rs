@@ -153,9 +153,32 @@ pub fn write_styled(run: &Checked, colour: bool, w: &mut dyn io::Write) -> io::R
         }
         let heading = format!("{} ({n})", status.name().to_uppercase());
         let _ = writeln!(out, "\n{}", paint(&heading, status_style(status), colour));
-        for (c, i) in rows_with(run, move |st| st == status) {
-            render_instance(&mut out, run, c, &i, status);
-            flush(&mut out, w)?;
+        flush(&mut out, w)?;
+        // The instances, formatted on every core and written in order.
+        let keep = move |st| st == status;
+        let rows = move || super::blocks(run, keep);
+        let format = |_, block: super::Block<'_>, buf: &mut Vec<u8>| {
+            // Into the worker's recycled buffer (cleared, so valid text).
+            let mut text = String::from_utf8(std::mem::take(buf)).unwrap_or_default();
+            match block {
+                super::Block::Rows(rows) => {
+                    for (c, i) in &rows {
+                        render_instance(&mut text, run, c, i, status);
+                    }
+                }
+                super::Block::Stored(ci, range) => {
+                    let store = run.eval.streamed.as_ref();
+                    if let (Some(store), Some(c)) = (store, run.model.commitments.get(ci)) {
+                        for i in store.instances(&run.model, (ci, range), keep) {
+                            render_instance(&mut text, run, c, &i, status);
+                        }
+                    }
+                }
+            }
+            *buf = text.into_bytes();
+        };
+        if super::write_blocks(rows, format, b"", w)?.is_none() {
+            write_rows_one_thread(run, status, w)?;
         }
     }
     super::rows_read(run)?;
@@ -186,6 +209,17 @@ pub fn write_styled(run: &Checked, colour: bool, w: &mut dyn io::Write) -> io::R
         counts(&s.verdicts, &["contradicted", "consistent", "unverifiable"])
     );
     flush(&mut out, w)
+}
+
+/// The instances of one status, on the calling thread alone: the bytes
+/// of the rows [`write_styled`] writes on every core.
+fn write_rows_one_thread(run: &Checked, status: Status, w: &mut dyn io::Write) -> io::Result<()> {
+    let mut out = String::new();
+    for (c, i) in rows_with(run, move |st| st == status) {
+        render_instance(&mut out, run, c, &i, status);
+        flush(&mut out, w)?;
+    }
+    Ok(())
 }
 
 fn log_line(run: &Checked) -> String {
@@ -514,4 +548,41 @@ pub fn write_summary(
         }
     }
     flush(&mut out, w)
+}
+
+#[cfg(test)]
+mod one_thread_tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, reason = "test code")]
+
+    use crate::model::Status;
+
+    /// The rows written on every core are those written on one thread, in
+    /// the same order, for every status (the order_sla example has
+    /// instances of four).
+    #[test]
+    fn one_thread_writes_the_rows_of_many() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/order_sla");
+        let run = crate::check(
+            &[dir.join("rules.pacta")],
+            &[crate::events::Input::Path(dir.join("events.jsonl"))],
+            &crate::CheckOptions::default(),
+        )
+        .expect("the example checks");
+        let report = super::render(&run);
+        let mut statuses = 0;
+        for status in Status::ALL {
+            let mut one = Vec::new();
+            super::write_rows_one_thread(&run, status, &mut one).unwrap();
+            let one = String::from_utf8(one).unwrap();
+            if one.is_empty() {
+                continue;
+            }
+            statuses += 1;
+            let heading = format!("{} (", status.name().to_uppercase());
+            let at = report.find(&heading).expect("a heading per status");
+            let rows = report.get(at..).and_then(|r| r.split_once('\n')).unwrap().1;
+            assert!(rows.starts_with(&one), "{status:?}");
+        }
+        assert!(statuses >= 2);
+    }
 }

@@ -282,38 +282,70 @@ impl Store {
         (ci, range): (usize, std::ops::Range<usize>),
     ) -> impl Iterator<Item = Result<View<'r>, Instance>> + 'r {
         let c = model.commitments.get(ci);
-        let k = self.kept.get(ci);
-        let (recs, cites, keys) = match k {
-            Some(k) => {
-                let order = k.order.get(range).unwrap_or_default();
-                let recs: Vec<Rec> = order
-                    .iter()
-                    .filter_map(|&r| k.recs.get(r as usize).cloned())
-                    .collect();
-                let cites: Vec<[Cite; 2]> = recs
-                    .iter()
-                    .map(|rec| {
-                        k.cites
-                            .get(rec.cites as usize)
-                            .copied()
-                            .unwrap_or([Cite::NONE; 2])
-                    })
-                    .collect();
-                let keys: Vec<&[u8]> = recs.iter().map(|rec| k.keys.get(rec.key)).collect();
-                (recs, cites, keys)
-            }
-            None => Default::default(),
+        let rows = self.gathered(ci, range, |_| true);
+        rows.into_iter().filter_map(move |(rec, cites, key)| {
+            let c = c?;
+            Some(
+                view(c, &rec, cites, key)
+                    .ok_or_else(|| self.build(c, key, rec.trigger, rec.status, cites)),
+            )
+        })
+    }
+
+    /// The instances of one block of [`Store::blocks`] whose status `keep`
+    /// accepts, in report order, read as [`Store::views`] reads them.
+    pub(crate) fn instances(
+        &self,
+        model: &Model,
+        (ci, range): (usize, std::ops::Range<usize>),
+        keep: impl Fn(Status) -> bool,
+    ) -> Vec<Instance> {
+        let Some(c) = model.commitments.get(ci) else {
+            return Vec::new();
         };
+        self.gathered(ci, range, keep)
+            .into_iter()
+            .map(|(rec, cites, key)| self.build(c, key, rec.trigger, rec.status, cites))
+            .collect()
+    }
+
+    /// The records at `range` of commitment `ci`'s report order whose
+    /// status `keep` accepts, each with its cited events and key, gathered
+    /// in three passes (see [`Store::views`]).
+    fn gathered(
+        &self,
+        ci: usize,
+        range: std::ops::Range<usize>,
+        keep: impl Fn(Status) -> bool,
+    ) -> Vec<(Rec, [Cite; 2], &[u8])> {
+        let Some(k) = self.kept.get(ci) else {
+            return Vec::new();
+        };
+        let order = k.order.get(range).unwrap_or_default();
+        let recs: Vec<Rec> = order
+            .iter()
+            .filter_map(|&r| {
+                k.recs
+                    .get(r as usize)
+                    .filter(|rec| keep(rec.status))
+                    .cloned()
+            })
+            .collect();
+        let cites: Vec<[Cite; 2]> = recs
+            .iter()
+            .map(|rec| {
+                k.cites
+                    .get(rec.cites as usize)
+                    .copied()
+                    .unwrap_or([Cite::NONE; 2])
+            })
+            .collect();
+        let keys: Vec<&[u8]> = recs.iter().map(|rec| k.keys.get(rec.key)).collect();
         recs.into_iter()
             .zip(cites)
             .zip(keys)
-            .filter_map(move |((rec, cites), key)| {
-                let c = c?;
-                Some(
-                    view(c, &rec, cites, key)
-                        .ok_or_else(|| self.build(c, key, rec.trigger, rec.status, cites)),
-                )
-            })
+            .map(|((rec, cites), key)| (rec, cites, key))
+            .collect()
     }
 
     /// The `source` an event cites, by its [`Ev::source`] number.
