@@ -71,13 +71,15 @@ fn main() -> ExitCode {
         }
     };
     // A summary's memory must stay flat however long the log: what it
-    // frees goes back to the system at once, not 10 ms later (a streamed
+    // frees goes back to the system at once, not after mimalloc's purge
+    // delay (1 s in the v3 that the `mimalloc` crate builds; a streamed
     // summary of 10^6 orders then peaks at ~65 MB instead of ~120 MB).
     // Reports that list every instance hold them anyway, and format them
     // on every core: there the immediate purge costs more system time
     // than it saves (text at 10^6 orders 2.2-2.6 s against 2.0-2.1 s), so
-    // they keep mimalloc's delay (docs/performance.md).
-    // `MIMALLOC_PURGE_DELAY` still overrides both.
+    // they keep mimalloc's delay (docs/performance.md). The option may be
+    // set at any time until it is set for good (`mi_option_set` or the
+    // environment): `MIMALLOC_PURGE_DELAY` still overrides both.
     if matches!(&cli.command, pacta::cli::Command::Check(args) if args.format == pacta::cli::Format::Summary)
     {
         // SAFETY: sets an option before any thread is started; mimalloc

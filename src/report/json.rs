@@ -199,40 +199,51 @@ fn write_rows(run: &Checked, w: &mut dyn std::io::Write) -> std::io::Result<()> 
         .map(|s| super::json_rows::Shared::new(run, s));
     let shared = shared.as_ref();
     let blocks = move || super::blocks(run, |_| true);
-    let format =
-        |seq: usize, block: Block<'_>, buf: &mut Vec<u8>| match (block, &run.eval.streamed, shared)
-        {
-            (Block::Rows(rows), _, _) => format_rows(run, &rows, seq == 0, buf),
-            (Block::Stored(ci, range), Some(store), Some(shared)) => {
-                super::json_rows::write_block(buf, run, shared, store, (ci, range), seq == 0);
-            }
-            (Block::Stored(..), ..) => {}
-        };
-    match super::write_blocks(blocks, format, b"[", w)? {
+    let format = |block: Block<'_>, buf: &mut Vec<u8>| match (block, &run.eval.streamed, shared) {
+        (Block::Rows(rows), _, _) => format_rows(run, &rows, buf),
+        (Block::Stored(ci, range), Some(store), Some(shared)) => {
+            super::json_rows::write_block(buf, run, shared, store, (ci, range));
+        }
+        (Block::Stored(..), ..) => {}
+    };
+    match super::write_blocks(blocks, format, LIST_START, w)? {
         None => write_rows_one_thread(run, w),
         Some(wrote) => w.write_all(if wrote { b"\n  ]" } else { b"[]" }),
     }
 }
 
+/// Every row is written after `,\n    `; the list opens with `[` in place
+/// of the first comma.
+const LIST_START: super::ListStart<'static> = super::ListStart {
+    open: b"[",
+    skip: 1,
+};
+
 /// [`write_rows`] on the calling thread alone: the same bytes.
 fn write_rows_one_thread(run: &Checked, w: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let (mut buf, mut empty) = (Vec::new(), true);
+    let (mut buf, mut wrote) = (Vec::new(), false);
     for block in super::row_blocks(sorted_commitments(run)) {
         buf.clear();
-        format_rows(run, &block, empty, &mut buf);
-        w.write_all(if empty { b"[" } else { b"" })?;
-        w.write_all(&buf)?;
-        empty = false;
+        format_rows(run, &block, &mut buf);
+        let body = if wrote {
+            Some(buf.as_slice())
+        } else {
+            buf.get(LIST_START.skip..).filter(|b| !b.is_empty())
+        };
+        if let Some(body) = body {
+            w.write_all(if wrote { b"" } else { LIST_START.open })?;
+            w.write_all(body)?;
+            wrote = true;
+        }
     }
-    w.write_all(if empty { b"[]" } else { b"\n  ]" })
+    w.write_all(if wrote { b"\n  ]" } else { b"[]" })
 }
 
-/// Appends a block of rows to `buf`, each after its separator (none before
-/// the first row of the list).
-fn format_rows(run: &Checked, block: &[super::Row<'_>], first_block: bool, buf: &mut Vec<u8>) {
+/// Appends a block of rows to `buf`, each after its separator `,\n    `.
+fn format_rows(run: &Checked, block: &[super::Row<'_>], buf: &mut Vec<u8>) {
     // Rows come grouped by commitment: its rule's place is worked out once.
     let mut rule: Option<(&Commitment, String)> = None;
-    for (k, (c, i)) in block.iter().enumerate() {
+    for (c, i) in block {
         if !rule
             .as_ref()
             .is_some_and(|(prev, _)| std::ptr::eq(*prev, *c))
@@ -240,8 +251,7 @@ fn format_rows(run: &Checked, block: &[super::Row<'_>], first_block: bool, buf: 
             rule = Some((c, run.sources.location(c.span)));
         }
         let place = rule.as_ref().map_or("", |(_, place)| place.as_str());
-        let first = first_block && k == 0;
-        buf.extend_from_slice(if first { b"\n    " } else { b",\n    " });
+        buf.extend_from_slice(b",\n    ");
         write_commitment(buf, run, (c, place), i, 2);
     }
 }

@@ -102,26 +102,21 @@ fn opt_string(out: &mut Vec<u8>, s: Option<&str>) {
 }
 
 /// Appends the rows of one block of `store` to `out`, each after its
-/// separator (none before the first row of the list).
+/// separator `,\n    `.
 pub(super) fn write_block(
     out: &mut Vec<u8>,
     run: &Checked,
     shared: &Shared,
     store: &Store,
     block: (usize, std::ops::Range<usize>),
-    first_block: bool,
 ) {
     let Some(c) = run.model.commitments.get(block.0) else {
         return;
     };
     let rule = run.sources.location(c.span);
     let head = Head::new(c, &rule);
-    for (k, row) in store.views(&run.model, block).enumerate() {
-        out.extend_from_slice(if first_block && k == 0 {
-            b"\n    "
-        } else {
-            b",\n    "
-        });
+    for row in store.views(&run.model, block) {
+        out.extend_from_slice(b",\n    ");
         match row {
             Ok(v) => write_view(out, run, shared, &head, &v),
             Err(i) => write_commitment(out, run, (c, &rule), &i, 2),

@@ -350,17 +350,20 @@ pub(crate) fn row_blocks<'r>(
 /// A block of a report's rows for a formatting worker: listed already, or
 /// a range of a streamed run's store, which the worker reads itself.
 pub(crate) enum Block<'r> {
-    /// Rows in report order.
+    /// Rows in report order, of the statuses asked for.
     Rows(Vec<Row<'r>>),
-    /// Positions in a commitment's report order ([`Store::blocks`]); the
-    /// worker keeps only the statuses it was asked for.
+    /// Positions in a commitment's report order ([`Store::blocks`]), of
+    /// every status: the worker keeps those it was asked for, so such a
+    /// block may come out empty.
     ///
     /// [`Store::blocks`]: crate::stream::Store::blocks
     Stored(usize, std::ops::Range<usize>),
 }
 
 /// The rows whose status `keep` accepts, in report order, in blocks for
-/// [`write_blocks`]. A spilled store is read back in order, as rows.
+/// [`write_blocks`]: listed rows of those statuses, or ranges of a streamed
+/// store for the worker to filter with `keep`. A spilled store is read
+/// back in order, as rows.
 pub(crate) fn blocks<'r>(
     run: &'r Checked,
     keep: impl Fn(Status) -> bool + Copy + 'r,
@@ -375,38 +378,72 @@ pub(crate) fn blocks<'r>(
     }
 }
 
+/// How [`write_blocks`] starts the list: `open` before the first block
+/// that has bytes, whose first `skip` bytes (a separator that every block
+/// writes before each row) are left out.
+#[derive(Clone, Copy)]
+pub(crate) struct ListStart<'a> {
+    /// Written before the first non-empty block.
+    pub open: &'a [u8],
+    /// Leading bytes of that block left out.
+    pub skip: usize,
+}
+
+/// The error of a report whose formatting worker failed: the report is not
+/// whole, and the run must not look as if it were.
+fn worker_failed() -> std::io::Error {
+    std::io::Error::other("a report formatting thread failed: the report is incomplete")
+}
+
 /// Writes a report's bulk on every core: `blocks` (made on a thread of its
-/// own) are formatted by `format(seq, block, buffer)` on one worker per
-/// core, and written to `w` in the order they came, `before_first` ahead
-/// of the first non-empty one — so the bytes do not depend on the number of
-/// threads. Returns whether anything was written, or `None` when no thread
-/// could be started (a tight memory limit): the caller then writes on its
-/// own thread.
+/// own) are formatted by `format(block, buffer)` on one worker per core,
+/// and written to `w` in the order they came, the list started as `start`
+/// says — so the bytes do not depend on the number of threads, nor on
+/// which blocks come out empty. Returns whether anything was written, or
+/// `None` when no thread could be started (a tight memory limit): the
+/// caller then writes on its own thread.
+///
+/// At most a few blocks per worker are ahead of the writer. A failed write
+/// stops the work (the producer and workers see their channels close) and
+/// is returned; so is a worker that panicked, as an error, never as a
+/// shorter report.
 pub(crate) fn write_blocks<B, I>(
     blocks: impl FnOnce() -> I + Send,
-    format: impl Fn(usize, B, &mut Vec<u8>) + Sync,
-    before_first: &[u8],
+    format: impl Fn(B, &mut Vec<u8>) + Sync,
+    start: ListStart<'_>,
     w: &mut dyn std::io::Write,
 ) -> std::io::Result<Option<bool>>
 where
     B: Send,
     I: Iterator<Item = B>,
 {
-    use std::sync::{Mutex, mpsc};
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex, mpsc};
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, 8);
-    let (tx_blocks, rx_blocks) = mpsc::sync_channel::<(usize, B)>(workers * 2);
-    let rx_blocks = Mutex::new(rx_blocks);
+    let ahead = workers * 4;
+    let (tx_blocks, rx_blocks) = mpsc::sync_channel::<(usize, B)>(workers);
+    // Held by the workers alone: when the last one ends, the producer's
+    // sends fail and it stops.
+    let rx_blocks = Arc::new(Mutex::new(rx_blocks));
+    // One token per block the producer may have ahead of the writer.
+    let (tx_token, rx_token) = mpsc::sync_channel::<()>(ahead);
+    for _ in 0..ahead {
+        let _ = tx_token.send(());
+    }
     // Written buffers go back to the workers: no fresh pages per block.
     let (tx_free, rx_free) = mpsc::channel::<Vec<u8>>();
     let rx_free = Mutex::new(rx_free);
     let format = &format;
+    let producer_failed = AtomicBool::new(false);
     std::thread::scope(|s| {
-        let (tx_out, rx_out) = mpsc::sync_channel::<(usize, Vec<u8>)>(workers * 2);
+        // A formatted block, or `None` when its worker panicked.
+        let (tx_out, rx_out) = mpsc::sync_channel::<(usize, Option<Vec<u8>>)>(ahead);
         let mut spawned = 0;
         for _ in 0..workers {
-            let (rx_blocks, rx_free, tx_out) = (&rx_blocks, &rx_free, tx_out.clone());
+            let (rx_blocks, rx_free, tx_out) = (Arc::clone(&rx_blocks), &rx_free, tx_out.clone());
             let worker = std::thread::Builder::new().spawn_scoped(s, move || {
                 loop {
                     let next = match rx_blocks.lock() {
@@ -420,48 +457,71 @@ where
                         .and_then(|rx| rx.try_recv().ok())
                         .unwrap_or_default();
                     buf.clear();
-                    format(seq, block, &mut buf);
-                    if tx_out.send((seq, buf)).is_err() {
+                    let done = catch_unwind(AssertUnwindSafe(|| format(block, &mut buf)));
+                    let failed = done.is_err();
+                    if tx_out.send((seq, done.ok().map(|()| buf))).is_err() || failed {
                         break;
                     }
                 }
             });
             spawned += usize::from(worker.is_ok());
         }
+        drop(rx_blocks);
         if spawned == 0 {
             return Ok(None);
         }
+        let producer_failed = &producer_failed;
         let producer = std::thread::Builder::new().spawn_scoped(s, move || {
-            for (seq, block) in blocks().enumerate() {
-                if tx_blocks.send((seq, block)).is_err() {
-                    break;
+            let made = catch_unwind(AssertUnwindSafe(|| {
+                for (seq, block) in blocks().enumerate() {
+                    if rx_token.recv().is_err() || tx_blocks.send((seq, block)).is_err() {
+                        break;
+                    }
                 }
-            }
+            }));
+            // Set before `tx_blocks` goes, so before the writer's loop ends.
+            producer_failed.store(made.is_err(), Ordering::SeqCst);
         });
         if producer.is_err() {
             return Ok(None);
         }
         drop(tx_out);
-        let mut pending: BTreeMap<usize, Vec<u8>> = BTreeMap::new();
-        let (mut want, mut wrote, mut failed) = (0, false, None);
-        for (seq, buf) in rx_out.iter() {
+        let mut pending: BTreeMap<usize, Option<Vec<u8>>> = BTreeMap::new();
+        let mut want = 0;
+        let mut wrote = false;
+        let mut result = Ok(());
+        'read: for (seq, buf) in rx_out.iter() {
             pending.insert(seq, buf);
             while let Some(buf) = pending.remove(&want) {
                 want += 1;
-                if failed.is_none() && !buf.is_empty() {
-                    let start: &[u8] = if wrote { b"" } else { before_first };
+                let Some(buf) = buf else {
+                    result = Err(worker_failed());
+                    break 'read;
+                };
+                let body = if wrote {
+                    Some(buf.as_slice())
+                } else {
+                    buf.get(start.skip..).filter(|b| !b.is_empty())
+                };
+                if let Some(body) = body {
+                    let open = if wrote { &b""[..] } else { start.open };
                     wrote = true;
-                    if let Err(e) = w.write_all(start).and_then(|()| w.write_all(&buf)) {
-                        failed = Some(e);
+                    if let Err(e) = w.write_all(open).and_then(|()| w.write_all(body)) {
+                        result = Err(e);
+                        break 'read;
                     }
                 }
                 let _ = tx_free.send(buf);
+                let _ = tx_token.send(());
             }
         }
-        match failed {
-            Some(e) => Err(e),
-            None => Ok(Some(wrote)),
+        // Closing the channels stops the producer and the workers.
+        drop(rx_out);
+        drop(tx_token);
+        if result.is_ok() && producer_failed.load(Ordering::SeqCst) {
+            result = Err(worker_failed());
         }
+        result.map(|()| Some(wrote))
     })
 }
 
@@ -843,5 +903,114 @@ mod tests {
         assert_eq!(fmt_time(t, &Zone::utc()), "-005-06-01T00:00:00Z");
         assert_eq!(fmt_time(Timestamp::MIN, &ist), "the beginning");
         assert_eq!(fmt_time(Timestamp::MAX, &ist), "the end of time");
+    }
+}
+
+#[cfg(test)]
+mod write_blocks_tests {
+    #![allow(
+        clippy::unwrap_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        reason = "test code"
+    )]
+
+    use super::{ListStart, write_blocks};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    const LIST: ListStart<'static> = ListStart {
+        open: b"[",
+        skip: 1,
+    };
+
+    /// Blocks come back in order whatever the time each takes; the list
+    /// opens at the first block with bytes, blocks that come out empty
+    /// (the first ones included) leave no trace.
+    #[test]
+    fn in_order_and_empty_blocks_skipped() {
+        let mut out = Vec::new();
+        let wrote = write_blocks(
+            || 0..300u32,
+            |n, buf: &mut Vec<u8>| {
+                // Uneven work, so that workers finish out of order.
+                std::thread::sleep(std::time::Duration::from_micros(
+                    u64::from((n * 7919) % 13) * 50,
+                ));
+                if n % 3 != 0 && n > 1 {
+                    buf.extend_from_slice(format!(",{n}").as_bytes());
+                }
+            },
+            LIST,
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(wrote, Some(true));
+        let want: Vec<String> = (2..300)
+            .filter(|n| n % 3 != 0)
+            .map(|n| n.to_string())
+            .collect();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            format!("[{}", want.join(","))
+        );
+        // Nothing at all: nothing written, and the caller closes the list.
+        let mut out = Vec::new();
+        let wrote = write_blocks(|| 0..5u32, |_, _: &mut Vec<u8>| {}, LIST, &mut out).unwrap();
+        assert_eq!((wrote, out.len()), (Some(false), 0));
+    }
+
+    /// A worker that panics ends the run with an error, not a hang, and not
+    /// a report that looks whole; so does a producer that panics.
+    #[test]
+    fn a_panic_is_an_error() {
+        let mut out = Vec::new();
+        let r = write_blocks(
+            || 0..1000u32,
+            |n, buf: &mut Vec<u8>| {
+                if n >= 5 {
+                    panic!("worker fails on block {n}");
+                }
+                buf.push(b'x');
+            },
+            LIST,
+            &mut out,
+        );
+        assert!(r.is_err());
+        let mut out = Vec::new();
+        let r = write_blocks(
+            || (0..1000u32).map(|n| if n == 7 { panic!("producer fails") } else { n }),
+            |_, buf: &mut Vec<u8>| buf.push(b'x'),
+            LIST,
+            &mut out,
+        );
+        assert!(r.is_err());
+    }
+
+    /// A write that fails stops the work: the error comes back, and the
+    /// blocks after it are neither produced nor formatted (a few may be in
+    /// flight).
+    #[test]
+    fn a_failed_write_stops_the_work() {
+        struct Closed;
+        impl std::io::Write for Closed {
+            fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+                Err(std::io::ErrorKind::BrokenPipe.into())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let formatted = AtomicUsize::new(0);
+        let r = write_blocks(
+            || 0..10_000u32,
+            |_, buf: &mut Vec<u8>| {
+                formatted.fetch_add(1, Ordering::SeqCst);
+                buf.extend_from_slice(b",x");
+            },
+            LIST,
+            &mut Closed,
+        );
+        assert_eq!(r.unwrap_err().kind(), std::io::ErrorKind::BrokenPipe);
+        assert!(formatted.load(Ordering::SeqCst) < 100, "{formatted:?}");
     }
 }

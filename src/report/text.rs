@@ -157,7 +157,7 @@ pub fn write_styled(run: &Checked, colour: bool, w: &mut dyn io::Write) -> io::R
         // The instances, formatted on every core and written in order.
         let keep = move |st| st == status;
         let rows = move || super::blocks(run, keep);
-        let format = |_, block: super::Block<'_>, buf: &mut Vec<u8>| {
+        let format = |block: super::Block<'_>, buf: &mut Vec<u8>| {
             // Into the worker's recycled buffer (cleared, so valid text).
             let mut text = String::from_utf8(std::mem::take(buf)).unwrap_or_default();
             match block {
@@ -177,7 +177,8 @@ pub fn write_styled(run: &Checked, colour: bool, w: &mut dyn io::Write) -> io::R
             }
             *buf = text.into_bytes();
         };
-        if super::write_blocks(rows, format, b"", w)?.is_none() {
+        let start = super::ListStart { open: b"", skip: 0 };
+        if super::write_blocks(rows, format, start, w)?.is_none() {
             write_rows_one_thread(run, status, w)?;
         }
     }
