@@ -967,13 +967,7 @@ mod one_thread_tests {
 
     #[test]
     fn one_thread_writes_the_bytes_of_many() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/order_sla");
-        let run = crate::check(
-            &[dir.join("rules.pacta")],
-            &[crate::events::Input::Path(dir.join("events.jsonl"))],
-            &crate::CheckOptions::default(),
-        )
-        .expect("the example checks");
+        let run = crate::report::example_run("order_sla");
         let (mut many, mut one) = (Vec::new(), Vec::new());
         super::write_rows(&run, &mut many).unwrap();
         super::write_rows_one_thread(&run, &mut one).unwrap();

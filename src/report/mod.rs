@@ -906,6 +906,22 @@ mod tests {
     }
 }
 
+/// The run of the worked example `examples/NAME` (rules.pacta over
+/// events.jsonl), for the report writers' unit tests.
+#[cfg(test)]
+#[expect(clippy::expect_used, reason = "test code")]
+pub(crate) fn example_run(name: &str) -> Checked {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(name);
+    crate::check(
+        &[dir.join("rules.pacta")],
+        &[crate::events::Input::Path(dir.join("events.jsonl"))],
+        &crate::CheckOptions::default(),
+    )
+    .expect("the example checks")
+}
+
 #[cfg(test)]
 mod write_blocks_tests {
     #![allow(

@@ -562,13 +562,7 @@ mod one_thread_tests {
     /// instances of four).
     #[test]
     fn one_thread_writes_the_rows_of_many() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/order_sla");
-        let run = crate::check(
-            &[dir.join("rules.pacta")],
-            &[crate::events::Input::Path(dir.join("events.jsonl"))],
-            &crate::CheckOptions::default(),
-        )
-        .expect("the example checks");
+        let run = crate::report::example_run("order_sla");
         let report = super::render(&run);
         let mut statuses = 0;
         for status in Status::ALL {
