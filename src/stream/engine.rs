@@ -56,6 +56,14 @@ struct OpenSet {
 }
 
 impl OpenSet {
+    /// An empty set with room for `n` instances.
+    fn with_capacity(n: usize) -> OpenSet {
+        OpenSet {
+            by_off: HashMap::with_capacity_and_hasher(n, Default::default()),
+            by_hash: HashTable::with_capacity(n),
+        }
+    }
+
     fn len(&self) -> usize {
         self.by_off.len()
     }
@@ -324,9 +332,14 @@ impl<'m> Engine<'m> {
         }
         self.overflow |= st.kept.keys.overflowed();
         let old = std::mem::take(&mut st.kept.keys);
-        let mut open = OpenSet::default();
+        // The old tables go before the new ones are made, and those are
+        // made at their size: with tens of thousands of instances open,
+        // old, drained and growing tables together were the highest peak
+        // of a long summary run's memory.
+        let drained = std::mem::take(&mut st.open).drain();
+        let mut open = OpenSet::with_capacity(drained.len());
         st.timers.clear();
-        for mut o in st.open.drain() {
+        for mut o in drained {
             let (off, _) = st.kept.keys.insert_hashed(o.hash, old.get(o.key));
             o.key = off;
             if let Some(d) = within {
