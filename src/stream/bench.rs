@@ -18,7 +18,9 @@ pub struct Decided {
     pub instances: u64,
     /// Of those, the ones violated.
     pub violated: u64,
-    /// Records the store kept.
+    /// Instances the report would list: the records the store kept, or,
+    /// when they were spilled to sorted runs (a run that keeps only some
+    /// statuses), the instances of those statuses.
     pub kept: usize,
 }
 
@@ -48,10 +50,14 @@ pub fn engine_only(
     if !ordered || events.last().is_some_and(|e| e.at > as_of) {
         return Err("the events are out of time order or after the as-of".into());
     }
+    let listed = |s: crate::model::Status| match &keep {
+        Keep::All => true,
+        Keep::Statuses(v) => v.contains(&s),
+    };
     let mut engine = engine::Engine::new(
         model,
         plan::plan(model)?,
-        keep,
+        keep.clone(),
         Some(super::spill::Limits::new(None)),
     );
     for ev in events {
@@ -65,7 +71,15 @@ pub fn engine_only(
     Ok(Decided {
         instances: store.counts().map(|(_, n)| n).sum(),
         violated,
-        kept: store.kept.iter().map(|k| k.recs.len()).sum(),
+        kept: if store.is_spilled() {
+            store
+                .counts()
+                .filter(|(s, _)| listed(*s))
+                .map(|(_, n)| usize::try_from(n).unwrap_or(usize::MAX))
+                .sum()
+        } else {
+            store.kept.iter().map(|k| k.recs.len()).sum()
+        },
     })
 }
 
