@@ -225,13 +225,8 @@ fn write_rows_one_thread(run: &Checked, w: &mut dyn std::io::Write) -> std::io::
     for block in super::row_blocks(sorted_commitments(run)) {
         buf.clear();
         format_rows(run, &block, &mut buf);
-        let body = if wrote {
-            Some(buf.as_slice())
-        } else {
-            buf.get(LIST_START.skip..).filter(|b| !b.is_empty())
-        };
-        if let Some(body) = body {
-            w.write_all(if wrote { b"" } else { LIST_START.open })?;
+        if let Some((open, body)) = LIST_START.parts(&buf, wrote) {
+            w.write_all(open)?;
             w.write_all(body)?;
             wrote = true;
         }

@@ -389,6 +389,23 @@ pub(crate) struct ListStart<'a> {
     pub skip: usize,
 }
 
+impl ListStart<'_> {
+    /// What to write for a formatted block: the opening and the body, or
+    /// `None` for a block with nothing in it; `wrote` says whether an
+    /// earlier block was written.
+    pub(crate) fn parts<'b>(
+        &'b self,
+        block: &'b [u8],
+        wrote: bool,
+    ) -> Option<(&'b [u8], &'b [u8])> {
+        if wrote {
+            return (!block.is_empty()).then_some((&[][..], block));
+        }
+        let body = block.get(self.skip..).filter(|b| !b.is_empty())?;
+        Some((self.open, body))
+    }
+}
+
 /// The error of a report whose formatting worker failed: the report is not
 /// whole, and the run must not look as if it were.
 fn worker_failed() -> std::io::Error {
@@ -498,13 +515,7 @@ where
                     result = Err(worker_failed());
                     break 'read;
                 };
-                let body = if wrote {
-                    Some(buf.as_slice())
-                } else {
-                    buf.get(start.skip..).filter(|b| !b.is_empty())
-                };
-                if let Some(body) = body {
-                    let open = if wrote { &b""[..] } else { start.open };
+                if let Some((open, body)) = start.parts(&buf, wrote) {
                     wrote = true;
                     if let Err(e) = w.write_all(open).and_then(|()| w.write_all(body)) {
                         result = Err(e);
