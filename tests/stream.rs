@@ -256,3 +256,87 @@ fn coverage_is_never_streamed() {
     ]);
     assert_eq!(auto, memory);
 }
+
+/// A line over the 16 MiB limit is a bad line in either engine: the
+/// streaming engine leaves it to the in-memory reader, which reports it
+/// (or skips and counts it). Lines just under, at and over the limit, with
+/// and without a byte order mark, so that the limit is the in-memory
+/// reader's to the byte.
+#[test]
+fn a_line_over_the_limit_is_bad_in_either_engine() {
+    const LIMIT: usize = 16 * 1024 * 1024;
+    let dir = std::env::temp_dir().join(format!("pacta-long-lines-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rules = dir.join("rules.pacta");
+    std::fs::write(
+        &rules,
+        "party shop\nevent paid(order: id)\nevent shipped(order: id)\n\
+         commitment ship {\n    for each order\n    by shop\n    after paid(order)\n    \
+         must shipped(order)\n    within 1 day\n}\n",
+    )
+    .unwrap();
+    let event = |kind: &str, order: &str, len: usize| {
+        let head = format!(
+            "{{\"at\": \"2025-03-01T10:00:00Z\", \"event\": \"{kind}\", \"order\": \"{order}\", \"pad\": \""
+        );
+        let tail = "\"}\n";
+        let pad = len.saturating_sub(head.len() + tail.len());
+        format!("{head}{}{tail}", "x".repeat(pad))
+    };
+    let mut streamed = 0;
+    for bom in [false, true] {
+        for len in [
+            LIMIT - 4,
+            LIMIT - 1,
+            LIMIT,
+            LIMIT + 1,
+            LIMIT + 2 * 1024 * 1024,
+        ] {
+            let mut log = if bom {
+                "\u{feff}".to_string()
+            } else {
+                String::new()
+            };
+            log.push_str(&event("paid", "A", len));
+            log.push_str(&event("paid", "B", 80));
+            log.push_str(&event("shipped", "B", 80));
+            let path = dir.join("events.jsonl");
+            std::fs::write(&path, log).unwrap();
+            for extra in [None, Some("--skip-bad-lines")] {
+                let args = |engine: &str| {
+                    let mut a = vec![
+                        "check".to_string(),
+                        rel(&rules),
+                        "--events".into(),
+                        rel(&path),
+                        "--format".into(),
+                        "json".into(),
+                        "--engine".into(),
+                        engine.into(),
+                    ];
+                    a.extend(extra.map(String::from));
+                    a
+                };
+                let memory = pacta(&args("memory"));
+                assert_eq!(
+                    pacta(&args("auto")),
+                    memory,
+                    "a line of {len} bytes (BOM: {bom}, {extra:?})"
+                );
+                let over = len + if bom { 3 } else { 0 } > LIMIT;
+                if extra.is_none() {
+                    assert_eq!(
+                        memory.0,
+                        if over { 2 } else { 0 },
+                        "{len} {bom}: {}",
+                        memory.2
+                    );
+                }
+                streamed += usize::from(pacta(&args("stream")).0 != 2);
+            }
+        }
+    }
+    // Short enough lines still stream.
+    assert!(streamed >= 2, "{streamed}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

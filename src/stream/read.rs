@@ -323,6 +323,13 @@ fn parse_chunk(job: &Job<'_>, chunk: &Chunk, b: &mut Batch) {
     for (n, raw) in (chunk.first_line..).zip(lines_inclusive(&chunk.bytes)) {
         let from = at;
         at += raw.len();
+        // The in-memory reader decides a line over the limit (with its
+        // line end, and the first line with any byte order mark): a bad
+        // line, or one skipped and counted.
+        if raw.len() + 3 > MAX_LINE {
+            b.stop = Some(format!("line {n} is longer than the limit"));
+            return;
+        }
         let Some(line) = crate::events::line_body(raw) else {
             continue;
         };
