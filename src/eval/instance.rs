@@ -35,6 +35,9 @@ pub(crate) fn eval_commitment(
         .into_iter()
         .map(|b| {
             let mut inst = eval_instance(ctx, &env, c, b, start);
+            if !c.params.is_empty() || c.aggregate.as_ref().is_some_and(|a| a.param.is_some()) {
+                inst.flip = super::params::flip(ctx, &env, c, &inst, start).map(Box::new);
+            }
             if !possible && inst.trigger.is_none() && inst.decision.is_none() {
                 let m = Moment::MIN;
                 if inst.expired.is_none_or(|e| m < e) {
@@ -104,7 +107,7 @@ fn instance_bindings(ctx: &mut Ctx<'_>, env: &Env<'_>, c: &Commitment) -> Vec<Ve
     full
 }
 
-fn eval_instance(
+pub(super) fn eval_instance(
     ctx: &mut Ctx<'_>,
     env: &Env<'_>,
     c: &Commitment,

@@ -84,6 +84,8 @@ pub struct Instance {
     pub progress: Option<Progress>,
     /// What decided it, in time order.
     pub evidence: Vec<Evidence>,
+    /// Where its verdict would flip, when it depends on a param.
+    pub flip: Option<Box<params::Flip>>,
 }
 
 /// A final status and when it was reached.
@@ -205,6 +207,7 @@ impl Instance {
             late: None,
             progress: None,
             evidence: Vec::new(),
+            flip: None,
         }
     }
 

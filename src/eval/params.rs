@@ -5,8 +5,10 @@
 use jiff::{SignedDuration, Timestamp};
 use rust_decimal::Decimal;
 
-use super::{Instance, window};
-use crate::model::{Aggregate, Calendar, Commitment, Duration, Status, Window};
+use super::Instance;
+use super::cond::{self, Ctx, Env};
+use super::window::{self, Moment};
+use crate::model::{Aggregate, Bound, Calendar, Commitment, Duration, Status, Window};
 
 /// "violated; fulfilled if immediately >= 8 days".
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,93 +37,212 @@ pub enum Threshold {
     Number(Decimal),
 }
 
+/// Most evaluations spent looking for a flip in one direction.
+const MAX_TRIES: usize = 64;
+
 /// The flip of one instance, when its deadline or its aggregate's bound
 /// names a param. A deadline param comes first: one flip is reported.
-pub fn flip(c: &Commitment, inst: &Instance, as_of: Timestamp) -> Option<Flip> {
+///
+/// A deadline's flip is found by evaluating the instance again with the
+/// deadline moved: its verdict can change only where the window's edge
+/// crosses an instant that matters to it — one of its required (or
+/// prohibited) events, the moment its `unless` first holds, its trigger,
+/// or the as-of. So the instance is evaluated with the edge at each such
+/// instant, nearest first, outward (a later deadline) and inward (one just
+/// short of the instant), and the nearest change is the flip: whatever the
+/// verdict then is, `cancelled` by an `unless` that a later deadline lets
+/// in included.
+pub(crate) fn flip(
+    ctx: &mut Ctx<'_>,
+    env: &Env<'_>,
+    c: &Commitment,
+    inst: &Instance,
+    start: Option<Timestamp>,
+) -> Option<Flip> {
+    let as_of = ctx.as_of;
     let Some(param) = c.params.first().cloned() else {
         let a = c.aggregate.as_ref()?;
         return flip_bound(c, inst, as_of, a.param.clone()?, a);
     };
-    if let Window::By(b) | Window::Between(_, b) = &c.window {
-        // The end of `between` moves alone, unless the start is the same
-        // param: then no single threshold says where the verdict flips.
-        if c.start_param.as_ref() == Some(&param) {
-            return None;
-        }
-        return flip_by(c, inst, as_of, param, *b);
-    }
-    let Window::Within {
-        duration,
-        before: false,
-    } = &c.window
-    else {
-        return None;
-    };
-    if c.prohibition || inst.from_start {
+    let now = inst.status_at(as_of);
+    if matches!(now, Status::Inactive | Status::Expired) {
         return None;
     }
-    let t = inst.trigger?.at;
-    let status = inst.status_at(as_of);
-    // (the status it flips to, the comparison, the instant the deadline must reach)
-    let (to, op, target) = match status {
-        // Fulfilled at F: a deadline before F would have missed it.
-        Status::Fulfilled => (Status::Violated, "<", inst.decision?.at.at),
-        // Fulfilled late at L: a deadline at or after L would have caught it.
-        Status::Violated => match inst.late {
-            Some(l) => (Status::Fulfilled, ">=", l),
-            // Not fulfilled: a deadline at or after the as-of has not passed.
-            None => (Status::Pending, ">=", as_of),
-        },
-        // Pending: a deadline before the as-of would have passed.
-        Status::Pending => (Status::Violated, "<", as_of),
-        _ => return None,
+    let instants = instants(ctx, env, c, inst);
+    let moved = |ctx: &mut Ctx<'_>, window: Window| {
+        let mut c = c.clone();
+        c.window = window;
+        super::instance::eval_instance(ctx, env, &c, inst.bindings.clone(), start).status_at(as_of)
     };
-    let threshold = match duration {
-        Duration::Exact(_) => Duration::Exact(target.duration_since(t).max(SignedDuration::ZERO)),
-        Duration::BusinessDays(_) => {
-            Duration::BusinessDays(business_days_to_reach(t, target, &c.calendar))
+    match c.window.clone() {
+        Window::Within { duration, before } => {
+            let t = if inst.from_start {
+                start?
+            } else {
+                inst.trigger?.at
+            };
+            let cal = &c.calendar;
+            // The shortest window that reaches `x`, when one does.
+            let reach = |x: Timestamp| -> Option<Duration> {
+                match (duration, before) {
+                    (Duration::Exact(_), false) => {
+                        (x >= t).then(|| Duration::Exact(x.duration_since(t)))
+                    }
+                    (Duration::Exact(_), true) => {
+                        (x <= t).then(|| Duration::Exact(t.duration_since(x)))
+                    }
+                    (Duration::BusinessDays(_), false) => (x >= t)
+                        .then(|| Duration::BusinessDays(business_days_to_reach(t, x, cal, false))),
+                    (Duration::BusinessDays(_), true) => (x <= t)
+                        .then(|| Duration::BusinessDays(business_days_to_reach(t, x, cal, true))),
+                }
+            };
+            let mut lengths: Vec<Duration> = instants.iter().filter_map(|&x| reach(x)).collect();
+            lengths.sort_by_key(|d| length_key(*d));
+            lengths.dedup();
+            let key0 = length_key(duration);
+            let outward = lengths
+                .iter()
+                .filter(|d| length_key(**d) > key0)
+                .take(MAX_TRIES)
+                .find_map(|&d| {
+                    let s = moved(
+                        ctx,
+                        Window::Within {
+                            duration: d,
+                            before,
+                        },
+                    );
+                    (s != now).then_some((s, ">=", d))
+                });
+            let inward = lengths
+                .iter()
+                .rev()
+                .filter(|d| length_key(**d) <= key0)
+                .take(MAX_TRIES)
+                .find_map(|&d| {
+                    let shorter = just_short_of(d)?;
+                    let s = moved(
+                        ctx,
+                        Window::Within {
+                            duration: shorter,
+                            before,
+                        },
+                    );
+                    (s != now).then_some((s, "<", d))
+                });
+            let (to, op, at) = nearest(outward, inward, |d| (length_key(d) - key0).abs())?;
+            Some(Flip {
+                param,
+                value: duration.to_string(),
+                to,
+                op,
+                at: Threshold::Length(at),
+            })
         }
-    };
-    Some(Flip {
-        param,
-        value: duration.to_string(),
-        to,
-        op,
-        at: Threshold::Length(threshold),
-    })
+        Window::By(b) | Window::Between(_, b) => {
+            // The end of `between` moves alone, unless the start is the same
+            // param: then no single threshold says where the verdict flips.
+            if c.start_param.as_ref() == Some(&param) {
+                return None;
+            }
+            let with_end = |at: Timestamp| {
+                let end = Bound { at, day: None };
+                match c.window {
+                    Window::Between(a, _) => Window::Between(a, end),
+                    _ => Window::By(end),
+                }
+            };
+            let outward = instants
+                .iter()
+                .filter(|&&x| x > b.at)
+                .take(MAX_TRIES)
+                .find_map(|&x| {
+                    let s = moved(ctx, with_end(x));
+                    (s != now).then_some((s, ">=", x))
+                });
+            let inward = instants
+                .iter()
+                .rev()
+                .filter(|&&x| x <= b.at)
+                .take(MAX_TRIES)
+                .find_map(|&x| {
+                    let shorter = x.checked_sub(SignedDuration::from_nanos(1)).ok()?;
+                    let s = moved(ctx, with_end(shorter));
+                    (s != now).then_some((s, "<", x))
+                });
+            let (to, op, at) =
+                nearest(outward, inward, |x| x.duration_since(b.at).as_nanos().abs())?;
+            Some(Flip {
+                param,
+                value: b
+                    .at
+                    .to_zoned_datetime(c.calendar.zone.tz.clone())
+                    .strftime("%Y-%m-%dT%H:%M:%S%.f%:z")
+                    .to_string(),
+                to,
+                op,
+                at: Threshold::Instant(at),
+            })
+        }
+        Window::Open => None,
+    }
 }
 
-/// The flip of a `by PARAM` deadline: the instant the deadline must reach.
-fn flip_by(
-    c: &Commitment,
-    inst: &Instance,
-    as_of: Timestamp,
-    param: String,
-    b: crate::model::Bound,
-) -> Option<Flip> {
-    if c.prohibition {
-        return None;
+/// The instants, up to the as-of, where moving a window's edge can change
+/// an instance's verdict, in time order.
+fn instants(ctx: &mut Ctx<'_>, env: &Env<'_>, c: &Commitment, inst: &Instance) -> Vec<Timestamp> {
+    let as_of = ctx.as_of;
+    let events: Vec<usize> = ctx.index(&c.action).lookup(&inst.bindings).to_vec();
+    let mut out: Vec<Timestamp> = events
+        .iter()
+        .filter_map(|&e| ctx.log.events.get(e).map(|ev| ev.at))
+        .collect();
+    if let Some(u) = &c.unless {
+        let e = cond::eval_cond(ctx, env, u, &inst.bindings, Moment::MIN);
+        if let Some((m, _)) = e.first_true {
+            out.push(m.at);
+        }
     }
-    let (to, op, target) = match inst.status_at(as_of) {
-        Status::Fulfilled => (Status::Violated, "<", inst.decision?.at.at),
-        Status::Violated => match inst.late {
-            Some(l) => (Status::Fulfilled, ">=", l),
-            None => (Status::Pending, ">=", as_of),
-        },
-        Status::Pending => (Status::Violated, "<", as_of),
-        _ => return None,
-    };
-    Some(Flip {
-        param,
-        value: b
-            .at
-            .to_zoned_datetime(c.calendar.zone.tz.clone())
-            .strftime("%Y-%m-%dT%H:%M:%S%.f%:z")
-            .to_string(),
-        to,
-        op,
-        at: Threshold::Instant(target),
-    })
+    out.extend(inst.trigger.map(|t| t.at));
+    out.push(as_of);
+    out.retain(|x| *x <= as_of);
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// A length's place in order: nanoseconds, or a number of business days
+/// (one window has lengths of one kind).
+fn length_key(d: Duration) -> i128 {
+    match d {
+        Duration::Exact(d) => d.as_nanos(),
+        Duration::BusinessDays(n) => i128::from(n),
+    }
+}
+
+/// The longest length shorter than `d`, if any.
+fn just_short_of(d: Duration) -> Option<Duration> {
+    match d {
+        Duration::Exact(d) if d > SignedDuration::ZERO => {
+            Some(Duration::Exact(d - SignedDuration::from_nanos(1)))
+        }
+        Duration::BusinessDays(n) if n > 0 => Some(Duration::BusinessDays(n - 1)),
+        _ => None,
+    }
+}
+
+/// Of a flip found outward and one found inward, the nearer to the value
+/// of the run (outward on a tie).
+fn nearest<T: Copy>(
+    outward: Option<(Status, &'static str, T)>,
+    inward: Option<(Status, &'static str, T)>,
+    distance: impl Fn(T) -> i128,
+) -> Option<(Status, &'static str, T)> {
+    match (outward, inward) {
+        (Some(o), Some(i)) => Some(if distance(i.2) < distance(o.2) { i } else { o }),
+        (o, i) => o.or(i),
+    }
 }
 
 /// The flip of an aggregate's bound `with count|sum(F) >= PARAM`: a bound
@@ -183,10 +304,19 @@ fn flip_bound(
     })
 }
 
-/// The fewest business days from `t` whose deadline is at or after `target`.
-fn business_days_to_reach(t: Timestamp, target: Timestamp, cal: &Calendar) -> i64 {
+/// The fewest business days from `t` whose window reaches `target`: a
+/// deadline at or after it, or (`back`, a look-back) a start at or before
+/// it.
+fn business_days_to_reach(t: Timestamp, target: Timestamp, cal: &Calendar, back: bool) -> i64 {
     let mut n = 0;
-    while n < 100_000 && window::step_business_days(t, n, cal) < target {
+    let reached = |n: i64| {
+        if back {
+            window::step_business_days(t, -n, cal) <= target
+        } else {
+            window::step_business_days(t, n, cal) >= target
+        }
+    };
+    while n < 100_000 && !reached(n) {
         n += 1;
     }
     n

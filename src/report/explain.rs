@@ -294,7 +294,7 @@ fn explain_instance(out: &mut String, run: &Checked, ci: usize, c: &Commitment, 
                     local(d.at)
                 );
             }
-            if let Some(f) = crate::eval::params::flip(c, inst, as_of) {
+            if let Some(f) = inst.flip.as_deref() {
                 let _ = writeln!(
                     out,
                     "   param {} = {}: {} if {} {} {}",
@@ -361,7 +361,7 @@ fn explain_instance(out: &mut String, run: &Checked, ci: usize, c: &Commitment, 
     // A bound that names a param flips here (a deadline param's flip is
     // told with the deadline, and is the one reported).
     if c.params.is_empty() {
-        if let Some(f) = crate::eval::params::flip(c, inst, as_of) {
+        if let Some(f) = inst.flip.as_deref() {
             let _ = writeln!(
                 out,
                 "   param {} = {}: {} if {} {} {}",

@@ -334,8 +334,8 @@ fn commitment_value(run: &Checked, c: &Commitment, i: &crate::eval::Instance) ->
             |p| json!({"value": number(p.value), "target": number(p.target)}),
         ),
     );
-    if let Some(f) = crate::eval::params::flip(c, i, as_of) {
-        o.insert("param_flip".into(), param_flip(run, &f));
+    if let Some(f) = i.flip.as_deref() {
+        o.insert("param_flip".into(), param_flip(run, f));
     }
     o.insert(
         "evidence".into(),
@@ -651,9 +651,9 @@ pub(super) fn write_commitment(
         }
         None => out.extend_from_slice(b"null"),
     }
-    if let Some(f) = crate::eval::params::flip(c, i, as_of) {
+    if let Some(f) = i.flip.as_deref() {
         o.key(out, "param_flip");
-        json_value(out, &param_flip(run, &f), depth + 1);
+        json_value(out, &param_flip(run, f), depth + 1);
     }
     o.key(out, "evidence");
     let mut list = Open::array(out, depth + 1);

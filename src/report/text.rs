@@ -315,7 +315,7 @@ fn render_instance(out: &mut String, run: &Checked, c: &Commitment, i: &Instance
     {
         let _ = writeln!(out, "    deadline  none");
     }
-    if let Some(f) = crate::eval::params::flip(c, i, run.eval.as_of) {
+    if let Some(f) = i.flip.as_deref() {
         let _ = writeln!(
             out,
             "    param     {} = {}; {} if {} {} {}",

@@ -422,6 +422,7 @@ impl Store {
             late,
             progress: None,
             evidence,
+            flip: None,
         }
     }
 
