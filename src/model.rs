@@ -283,7 +283,16 @@ impl fmt::Display for Duration {
             Duration::Exact(d) => {
                 let s = d.as_secs();
                 if d.subsec_nanos() != 0 {
-                    return write!(f, "{d:#}");
+                    // Seconds with their fraction: a duration the language
+                    // (and `--param`) reads back.
+                    let fraction = format!("{:09}", d.subsec_nanos().unsigned_abs());
+                    let sign = if d.is_negative() { "-" } else { "" };
+                    return write!(
+                        f,
+                        "{sign}{}.{} seconds",
+                        s.unsigned_abs(),
+                        fraction.trim_end_matches('0')
+                    );
                 }
                 let (n, unit) = if s != 0 && s % (7 * 86_400) == 0 {
                     (s / (7 * 86_400), "week")

@@ -252,8 +252,10 @@ fn sides(flip: &Value) -> (String, String) {
     let threshold = flip["threshold"].as_str().unwrap();
     // A length in seconds, a number of business days, an instant or a
     // number, and the value one step below it.
+    // The threshold is given back as the report prints it (`2 days 2
+    // hours`): what a reader would type.
     let (at, below) = if let Some(s) = flip["threshold_seconds"].as_i64() {
-        (format!("{s}s"), format!("{}s", s - 1))
+        (threshold.to_string(), format!("{}s", s - 1))
     } else if let Some(n) = threshold
         .strip_suffix(" business days")
         .or(threshold.strip_suffix(" business day"))

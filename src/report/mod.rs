@@ -644,20 +644,20 @@ pub fn fmt_span_of(d: crate::model::Duration) -> String {
         return "0 seconds".into();
     }
     let mut parts = Vec::new();
-    for (unit, size) in [
-        ("day", 86_400),
-        ("hour", 3600),
-        ("minute", 60),
-        ("second", 1),
-    ] {
+    for (unit, size) in [("day", 86_400), ("hour", 3600), ("minute", 60)] {
         let n = secs / size;
         secs %= size;
         if n != 0 {
             parts.push(format!("{n} {unit}{}", if n == 1 { "" } else { "s" }));
         }
     }
+    // Seconds with their fraction (`59.5 seconds`): every part is a
+    // duration `--param` takes back.
     if nanos != 0 {
-        parts.push(format!("{nanos} nanoseconds"));
+        let fraction = format!("{nanos:09}");
+        parts.push(format!("{secs}.{} seconds", fraction.trim_end_matches('0')));
+    } else if secs != 0 {
+        parts.push(format!("{secs} second{}", if secs == 1 { "" } else { "s" }));
     }
     parts.join(" ")
 }
@@ -745,6 +745,30 @@ mod tests {
     use jiff::tz::{Offset, TimeZone};
 
     use super::*;
+
+    #[test]
+    fn a_span_for_people_is_a_duration_pacta_reads_back() {
+        use crate::model::Duration;
+        use jiff::SignedDuration;
+        let span =
+            |secs: i64, nanos: i32| fmt_span_of(Duration::Exact(SignedDuration::new(secs, nanos)));
+        assert_eq!(span(0, 0), "0 seconds");
+        assert_eq!(span(1, 0), "1 second");
+        assert_eq!(span(86_400 * 7 + 3600 * 12, 0), "7 days 12 hours");
+        assert_eq!(
+            span(259_199, 999_999_999),
+            "2 days 23 hours 59 minutes 59.999999999 seconds"
+        );
+        assert_eq!(span(60, 500_000_000), "1 minute 0.5 seconds");
+        assert_eq!(span(0, 1), "0.000000001 seconds");
+        for s in [
+            span(259_199, 999_999_999),
+            span(60, 500_000_000),
+            span(0, 1),
+        ] {
+            assert!(crate::syntax::parse_param_value(&s).is_some(), "{s}");
+        }
+    }
 
     fn named(name: &str, iana: &str) -> Zone {
         Zone {

@@ -93,7 +93,107 @@ fn check_nesting(source: SourceId, text: &str) -> Option<SyntaxError> {
     None
 }
 
-/// Parses the value of `--param NAME=VALUE`: a duration, a time or a number.
+/// Parses the value of `--param NAME=VALUE`: a duration, a time or a number
+/// — or a sum of exact durations (`7 days 12 hours`, `7d12h`), the way a
+/// report prints where a verdict flips, so that the threshold it names can
+/// be given back.
 pub fn parse_param_value(text: &str) -> Option<ast::ParamValue> {
-    lower::lower_param_text(text.trim())
+    let text = text.trim();
+    lower::lower_param_text(text).or_else(|| compound_duration(text))
+}
+
+/// `7 days 12 hours` or `7d12h`: exact durations, summed, in seconds.
+fn compound_duration(text: &str) -> Option<ast::ParamValue> {
+    use rust_decimal::Decimal;
+    // `7d12h` → `7d 12h`: a digit after a letter starts a new part.
+    let mut spaced = String::with_capacity(text.len() + 4);
+    let mut prev = ' ';
+    for c in text.chars() {
+        if c.is_ascii_digit() && prev.is_ascii_alphabetic() {
+            spaced.push(' ');
+        }
+        spaced.push(c);
+        prev = c;
+    }
+    let words: Vec<&str> = spaced.split_whitespace().collect();
+    let mut total = Decimal::ZERO;
+    let mut parts = 0;
+    let mut i = 0;
+    while let Some(w) = words.get(i) {
+        let (d, used) = match lower::lower_param_text(w) {
+            Some(ast::ParamValue::Duration(d)) => (d, 1),
+            _ => match lower::lower_param_text(&format!("{w} {}", words.get(i + 1)?)) {
+                Some(ast::ParamValue::Duration(d)) => (d, 2),
+                _ => return None,
+            },
+        };
+        let secs: i64 = match d.unit {
+            ast::DurationUnit::Second => 1,
+            ast::DurationUnit::Minute => 60,
+            ast::DurationUnit::Hour => 3600,
+            ast::DurationUnit::Day => 86_400,
+            ast::DurationUnit::Week => 7 * 86_400,
+            // A business day is no fixed length: it does not add up.
+            ast::DurationUnit::BusinessDay => return None,
+        };
+        total = total.checked_add(d.amount.checked_mul(Decimal::from(secs))?)?;
+        parts += 1;
+        i += used;
+    }
+    (parts >= 2).then(|| {
+        ast::ParamValue::Duration(ast::DurationLit {
+            amount: total,
+            unit: ast::DurationUnit::Second,
+            span: crate::span::Span::default(),
+        })
+    })
+}
+
+#[cfg(test)]
+mod param_value_tests {
+    #![expect(clippy::unwrap_used, reason = "test code")]
+
+    use super::{ast, parse_param_value};
+
+    /// The amount and unit of a duration value.
+    fn duration(text: &str) -> Option<(String, ast::DurationUnit)> {
+        match parse_param_value(text)? {
+            ast::ParamValue::Duration(d) => Some((d.amount.normalize().to_string(), d.unit)),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_flip_threshold_as_printed_is_a_param_value() {
+        use ast::DurationUnit::{Day, Hour, Second};
+        assert_eq!(duration("3d"), Some(("3".into(), Day)));
+        assert_eq!(duration("180 hours"), Some(("180".into(), Hour)));
+        // Sums of exact durations, in seconds.
+        assert_eq!(duration("7 days 12 hours"), Some(("648000".into(), Second)));
+        assert_eq!(duration("7d12h"), Some(("648000".into(), Second)));
+        assert_eq!(duration(" 1 day 1 second "), Some(("86401".into(), Second)));
+        assert_eq!(
+            duration("2 days 23 hours 59 minutes 59.5 seconds"),
+            Some(("259199.5".into(), Second))
+        );
+        // A business day has no fixed length; words that are no duration.
+        for bad in [
+            "1 day 2 business days",
+            "7 days twelve",
+            "7 days 12",
+            "days 7",
+            "1 day,2 hours",
+        ] {
+            assert_eq!(parse_param_value(bad), None, "{bad}");
+        }
+        // Times and numbers are read as before.
+        assert!(matches!(
+            parse_param_value("2025-06-01").unwrap(),
+            ast::ParamValue::Time(_)
+        ));
+        assert!(matches!(
+            parse_param_value("1000").unwrap(),
+            ast::ParamValue::Number(..)
+        ));
+    }
 }
