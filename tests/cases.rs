@@ -204,7 +204,15 @@ fn flagship_example() {
         .iter()
         .map(|e| e["role"].as_str().unwrap())
         .collect();
-    assert_eq!(roles, ["trigger", "violation"]);
+    // The memorandum was due after both exchanges: both are cited.
+    assert_eq!(roles, ["trigger", "trigger", "violation"]);
+    let waited_on: Vec<&str> = implemented["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["commitment"].as_str())
+        .collect();
+    assert_eq!(waited_on, ["exchange_ru", "exchange_ua"]);
     assert_eq!(claim("still_waiting")["evidence"], serde_json::json!([]));
     // Every logged event quotes the article sentence it comes from.
     let article = std::fs::read_to_string(

@@ -160,10 +160,47 @@ fn kleene(c: &Cond, vals: &[Option<bool>], i: &mut usize) -> Option<bool> {
 
 /// A condition evaluated for one instance.
 pub(crate) struct Evaluated {
-    /// When it first became true (as of the as-of), with the atom that made it.
-    pub first_true: Option<(Moment, Option<Evidence>)>,
+    /// When it first became true (as of the as-of), with what made it true:
+    /// the atom that became true then, and the atoms true before it that it
+    /// needed (both sides of an `and`).
+    pub first_true: Option<(Moment, Vec<Evidence>)>,
     /// When it became impossible, if it never became true.
     pub dead: Option<(Moment, Option<Evidence>)>,
+}
+
+/// The evidence of the atoms that make `cond` true at `m` (`vals`, the
+/// atoms true then): one atom that became true at `m`, and of those true
+/// before, the ones the condition cannot do without — each is left out in
+/// turn and kept only if the condition is false without it. Cited in the
+/// condition's order (the report sorts evidence by time).
+fn needed(cond: &Cond, states: &[Atom], mut vals: Vec<bool>, m: Moment) -> Vec<Evidence> {
+    // The first atom that became true at `m` stays; any other true atom is
+    // dropped when the condition holds without it, the latest first (so
+    // that of `x or y`, the one that held first is cited).
+    let last = states.iter().position(|s| s.true_from == Some(m));
+    let mut order: Vec<usize> = (0..vals.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(states.get(i).and_then(|s| s.true_from)));
+    for i in order {
+        if Some(i) == last || !vals.get(i).copied().unwrap_or(false) {
+            continue;
+        }
+        set(&mut vals, i, false);
+        if !truth(cond, &vals, &mut 0) {
+            set(&mut vals, i, true);
+        }
+    }
+    states
+        .iter()
+        .zip(&vals)
+        .filter(|(_, v)| **v)
+        .filter_map(|(s, _)| s.evidence.clone())
+        .collect()
+}
+
+fn set(vals: &mut [bool], i: usize, to: bool) {
+    if let Some(v) = vals.get_mut(i) {
+        *v = to;
+    }
 }
 
 /// Evaluates `cond` for the instance with `binding`, from `lower` on.
@@ -195,11 +232,7 @@ pub(crate) fn eval_cond(
             .map(|s| s.true_from.is_some_and(|t| t <= m))
             .collect();
         if truth(cond, &vals, &mut 0) {
-            let ev = states
-                .iter()
-                .filter(|s| s.true_from == Some(m))
-                .find_map(|s| s.evidence.clone());
-            first_true = Some((m, ev));
+            first_true = Some((m, needed(cond, &states, vals, m)));
             break;
         }
     }

@@ -118,7 +118,7 @@ pub(super) fn eval_instance(
     let mut inst = Instance::untriggered(bindings);
     let close = closing_bound(c);
     // 1. When does it come in force?
-    let trigger: Option<(Moment, Option<Evidence>)> = match &c.trigger {
+    let trigger: Option<(Moment, Vec<Evidence>)> = match &c.trigger {
         Trigger::Immediate => {
             inst.from_start = true;
             // In force at once: `within D` counts from the start of the
@@ -128,7 +128,7 @@ pub(super) fn eval_instance(
                 (Window::Within { before: false, .. }, Some(start)) => Moment::at(start),
                 _ => Moment::MIN,
             };
-            Some((m, None))
+            Some((m, Vec::new()))
         }
         Trigger::After(cond) => {
             let e = cond::eval_cond(ctx, env, cond, &inst.bindings, Moment::MIN);
@@ -140,7 +140,8 @@ pub(super) fn eval_instance(
             }
             e.first_true
         }
-        Trigger::Reparation(sources) => reparation_trigger(ctx, env, sources, &inst.bindings),
+        Trigger::Reparation(sources) => reparation_trigger(ctx, env, sources, &inst.bindings)
+            .map(|(m, e)| (m, e.into_iter().collect())),
     };
     // A trigger after the window closed cannot put the commitment in force.
     let trigger = match (trigger, close) {
@@ -413,7 +414,7 @@ pub(super) fn eval_instance(
                 None => true,
             };
             if cancels && effective.reached_by(as_of) {
-                let ev = ev.map(|mut x| {
+                let ev = ev.into_iter().map(|mut x| {
                     x.role = Role::Cancellation;
                     x
                 });
