@@ -158,6 +158,17 @@ impl RunArgs {
     /// The options of the run (the in-memory engine, every instance kept);
     /// `Err` with the message printed when a `--param` is malformed.
     pub fn options(&self) -> Result<CheckOptions, Outcome> {
+        for (flag, name) in [
+            ("--time-field", &self.time_field),
+            ("--kind-field", &self.kind_field),
+        ] {
+            if name.trim().is_empty() {
+                return Err(input_error(
+                    format!("`{flag}` needs a field name"),
+                    "name the field as it is written in the log, e.g. `--time-field timestamp` or `--kind-field type`",
+                ));
+            }
+        }
         Ok(CheckOptions {
             as_of: as_of_arg(self.as_of.as_deref()),
             read: ReadOptions {
@@ -683,10 +694,14 @@ fn parse_params(raw: &[String]) -> Result<Vec<ParamOverride>, Outcome> {
                 "write a value as in a rule file: `3d`, `2 business days`, `2025-06-01`, `1000`",
             ));
         };
-        params.push(ParamOverride {
-            name: name.trim().to_string(),
-            value,
-        });
+        let name = name.trim().to_string();
+        if params.iter().any(|q: &ParamOverride| q.name == name) {
+            return Err(input_error(
+                format!("`--param {name}` is given twice"),
+                "give each param one value",
+            ));
+        }
+        params.push(ParamOverride { name, value });
     }
     Ok(params)
 }

@@ -898,6 +898,62 @@ fn stdin_given_twice() {
     assert_refused(&o, &["standard input is given twice"]);
 }
 
+/// The same log file twice, by one name or two: its events would count
+/// twice (an aggregate reached on half the evidence). Refused.
+#[test]
+fn log_given_twice() {
+    let s = Scratch::new("log_twice");
+    let rules = s.file("rules.pacta", SHIP_RULES);
+    let log = s.file("events.jsonl", format!("{SHIP_A}\n"));
+    let o = run(&["check", &rules, "--events", &log, "--events", &log]);
+    assert_refused(&o, &["is given twice", "give each log once"]);
+    // The same file by another path.
+    let dir = Path::new(&log).parent().unwrap();
+    let other = dir.join(".").join("events.jsonl");
+    let o = run(&[
+        "check",
+        &rules,
+        "--events",
+        &log,
+        "--events",
+        other.to_str().unwrap(),
+    ]);
+    assert_refused(&o, &["given already"]);
+    // Two files with the same contents are two logs.
+    let copy = s.file("copy.jsonl", format!("{SHIP_A}\n"));
+    let o = run(&["check", &rules, "--events", &log, "--events", &copy]);
+    assert_no_crash(&o);
+    assert_ne!(o.code, 2, "{}", o.stderr);
+}
+
+/// A param given two values, and an empty field name: bad arguments.
+#[test]
+fn param_twice_and_empty_field_names() {
+    let s = Scratch::new("param_twice");
+    let rules = s.file(
+        "rules.pacta",
+        "party shop\nevent shipped(order: id)\nparam soon = 1 day\ncommitment ship { by shop must shipped(order: \"A\") within soon }\n",
+    );
+    let log = s.file("events.jsonl", format!("{SHIP_A}\n"));
+    let o = run(&[
+        "check",
+        &rules,
+        "--events",
+        &log,
+        "--param",
+        "soon=2d",
+        "--param",
+        "soon = 3d",
+    ]);
+    assert_refused(&o, &["`--param soon` is given twice"]);
+    for flag in ["--time-field", "--kind-field"] {
+        for empty in ["", " "] {
+            let o = run(&["check", &rules, "--events", &log, flag, empty]);
+            assert_refused(&o, &[&format!("`{flag}` needs a field name")]);
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Numbers and times
 
@@ -1154,14 +1210,17 @@ fn equal_timestamps() {
             format!("{v}\n")
         })
         .collect();
-    let log = s.file("same.jsonl", same);
+    let log = s.file("same.jsonl", same.clone());
+    // The same events again, in a second log (one log given twice is
+    // refused: `log_given_twice`).
+    let copy = s.file("same-copy.jsonl", same);
     let a = run(&["check", rules, "--events", &log, "--format", "json"]);
     let b = run(&["check", rules, "--events", &log, "--format", "json"]);
     assert_no_crash(&a);
     assert_eq!(a.stdout, b.stdout, "two runs differ");
     assert_eq!(json(&a)["as_of"], "2025-06-03T12:00:00+02:00");
     let twice = run(&[
-        "check", rules, "--events", &log, "--events", &log, "--format", "json",
+        "check", rules, "--events", &log, "--events", &copy, "--format", "json",
     ]);
     assert_no_crash(&twice);
     assert_eq!(verdicts(&json(&a)), verdicts(&json(&twice)));

@@ -172,6 +172,9 @@ pub fn read_logs(
     let mut log = Log::default();
     let mut diags = Diagnostics::new();
     let mut stdin_used = false;
+    // Each log file once: the same file given twice would count every
+    // event twice (`--events a.jsonl --events ./a.jsonl`).
+    let mut files: Vec<(std::path::PathBuf, String)> = Vec::new();
     let mut bytes_before: u64 = 0;
     for input in inputs {
         let id = sources.add_log(input.name());
@@ -198,7 +201,31 @@ pub fn read_logs(
                     Err(e) => Err(reader.input_error(&format!("cannot read standard input: {e}"))),
                 }
             }
-            Input::Path(p) => reader.read_path(p),
+            Input::Path(p) => {
+                let same = std::fs::canonicalize(p).ok().and_then(|c| {
+                    match files.iter().find(|(f, _)| *f == c) {
+                        Some((_, name)) => Some(name.clone()),
+                        None => {
+                            files.push((c, input.name()));
+                            None
+                        }
+                    }
+                });
+                let twice = |message: String| RunError::Input {
+                    message,
+                    help: "give each log once: its events would be counted twice".into(),
+                };
+                match same {
+                    Some(first) if first == input.name() => {
+                        Err(twice(format!("the log `{first}` is given twice")))
+                    }
+                    Some(first) => Err(twice(format!(
+                        "the log `{}` is `{first}`, given already",
+                        input.name()
+                    ))),
+                    None => reader.read_path(p),
+                }
+            }
         };
         bytes_before = reader.bytes_before;
         if let Err(e) = result {

@@ -493,6 +493,15 @@ fn claim(fields: &impl Fields, model: &Model, at: Timestamp) -> Result<Claim, Li
     };
     let title = optional_text("text", "the claim's words or a summary")?;
     let source = optional_text("source", "where the claim was made, a URL or citation")?;
+    if !about_is_well_formed(&about) {
+        return Err(LineError::new(
+            format!(
+                "`claim` line: field `about`: `{}` is not a commitment id with optional bindings",
+                shorten(&about)
+            ),
+            "write the commitment's id, with an instance's bindings in brackets if it has `for each`: `ship` or `ship[order: A17]`",
+        ));
+    }
     let says = match parse_about(&about, model) {
         Some((commitment, bindings)) => Says::Status {
             commitment,
@@ -520,6 +529,40 @@ fn claim(fields: &impl Fields, model: &Model, at: Timestamp) -> Result<Claim, Li
             line: 0,
         }),
     })
+}
+
+/// True when `about` has the shape `id` or `id[var: value, …]` (`=` for
+/// `:` too), whether or not the rules know the commitment: an unknown
+/// commitment or instance makes the claim unverifiable (design §5), a
+/// malformed reference is a bad line.
+fn about_is_well_formed(about: &str) -> bool {
+    let about = about.trim();
+    let (id, rest) = match about.find('[') {
+        Some(i) => (about.get(..i).unwrap_or_default().trim(), about.get(i..)),
+        None => (about, None),
+    };
+    let mut chars = id.chars();
+    let ident = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !ident {
+        return false;
+    }
+    let Some(rest) = rest else { return true };
+    let Some(inner) = rest.strip_prefix('[').and_then(|r| r.strip_suffix(']')) else {
+        return false;
+    };
+    !inner.contains(['[', ']'])
+        && inner
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .all(|part| {
+                part.split_once(':')
+                    .or_else(|| part.split_once('='))
+                    .is_some_and(|(k, v)| !k.trim().is_empty() && !v.trim().is_empty())
+            })
 }
 
 /// `id` or `id[var: value, …]` → the commitment and its instance's
