@@ -926,6 +926,28 @@ fn log_given_twice() {
     assert_ne!(o.code, 2, "{}", o.stderr);
 }
 
+/// Standard input whose first line is not JSON is read as CSV; a header
+/// without the time or kind column is the error, at line 1, with why it
+/// was read as CSV — not a row count mismatch on line 2.
+#[test]
+fn stdin_read_as_csv_without_a_time_column() {
+    let s = Scratch::new("stdin_csv_header");
+    let rules = s.file("rules.pacta", SHIP_RULES);
+    for skip in [false, true] {
+        let mut args = vec!["check", rules.as_str(), "--events", "-"];
+        if skip {
+            args.push("--skip-bad-lines");
+        }
+        let o = run_stdin(&args, format!("oops\n{SHIP_A}\n").into_bytes());
+        assert_refused_at(&o, "<stdin>", 1, &["has no `at` column", "read as CSV"]);
+    }
+    let o = run_stdin(
+        &["check", &rules, "--events", "-"],
+        b"at,order\n2025-03-01T10:00:00Z,A\n".to_vec(),
+    );
+    assert_refused_at(&o, "<stdin>", 1, &["has no `event` column"]);
+}
+
 /// A param given two values, and an empty field name: bad arguments.
 #[test]
 fn param_twice_and_empty_field_names() {

@@ -244,6 +244,39 @@ impl Reader<'_> {
                 });
             }
         };
+        // Every row needs a time and a kind: a header without their columns
+        // is the log's error, said once at its first line (standard input
+        // read as CSV because it did not start with `{` most often).
+        for (flag, name) in [
+            ("--time-field", &self.opts.time_field),
+            ("--kind-field", &self.opts.kind_field),
+        ] {
+            if !headers.iter().any(|h| h == name) {
+                let shown: Vec<String> = headers.iter().take(8).map(|h| format!("`{h}`")).collect();
+                let stdin = if self.file == "<stdin>" {
+                    "; standard input is read as CSV when its first character is not `{`"
+                } else {
+                    ""
+                };
+                return Err(RunError::Log {
+                    file: self.file.clone(),
+                    line: 1,
+                    column: None,
+                    message: format!(
+                        "the CSV header has no `{name}` column (it names {})",
+                        if shown.is_empty() {
+                            "none".to_string()
+                        } else {
+                            shown.join(", ")
+                        }
+                    ),
+                    help: format!(
+                        "the first row names the columns: `{},{},…`; `{flag}` names another{stdin}",
+                        self.opts.time_field, self.opts.kind_field
+                    ),
+                });
+            }
+        }
         let mut record = ::csv::ByteRecord::new();
         let mut reported = 0;
         loop {
