@@ -135,8 +135,11 @@ impl Loader {
                     }),
                     None => self.diags.push(RunError::Input {
                         message: format!("cannot read rule file `{}`: {reason}", display(path)),
-                        help: "check the path; a folder stands for the `*.pacta` files in it"
-                            .into(),
+                        help: if reason.starts_with("not UTF-8") {
+                            "rule files are UTF-8 text: save the file as UTF-8".into()
+                        } else {
+                            "check the path; a folder stands for the `*.pacta` files in it".into()
+                        },
                     }),
                 }
                 return;
@@ -193,9 +196,18 @@ fn read_rule_file(path: &Path) -> Result<String, String> {
         return Err(format!("larger than {} MiB", MAX_RULE_FILE >> 20));
     }
     String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "not UTF-8 (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        )
+        // Where, as a reader finds it: line and column of the first bad
+        // byte (the text before it is valid UTF-8).
+        let bytes = e.as_bytes();
+        let at = e.utf8_error().valid_up_to();
+        let before = bytes.get(..at).unwrap_or_default();
+        let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+        let line_start = before
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |i| i + 1);
+        let column = std::str::from_utf8(before.get(line_start..).unwrap_or_default())
+            .map_or(1, |s| s.chars().count() + 1);
+        format!("not UTF-8 at {}:{line}:{column} (byte {at})", display(path))
     })
 }

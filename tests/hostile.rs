@@ -658,8 +658,8 @@ fn many_commitments(size: usize) -> (String, usize) {
 // ---------------------------------------------------------------------------
 // Encodings and line ends
 
-/// Invalid UTF-8 inside a rule file: refused, naming the file and the byte
-/// offset of the first bad byte.
+/// Invalid UTF-8 inside a rule file: refused, naming the file, the line
+/// and column, and the byte offset of the first bad byte.
 #[test]
 fn rule_file_with_invalid_utf8() {
     let s = Scratch::new("rule_invalid_utf8");
@@ -670,7 +670,7 @@ fn rule_file_with_invalid_utf8() {
     );
     assert_refused(&o, &["bad.pacta", "UTF-8"]);
     assert!(
-        o.stderr.contains("offset 83") || names_line(&o.stderr, "bad.pacta", 3),
+        o.stderr.contains("bad.pacta:3:48 (byte 83)"),
         "the bad byte is not located:\n{}",
         tail(&o.stderr)
     );
@@ -1002,7 +1002,29 @@ fn log_int_overflow() {
         let events = format!("{}{}", paid("1", "1"), paid(n, "1"));
         let o = check_log(&s, &rules, "events.jsonl", events, &[]);
         assert_refused_at(&o, "events.jsonl", 2, &["field `n`", "whole number"]);
+        // A whole number past 64 bits is said to be out of range.
+        if !n.contains('e') {
+            assert!(
+                o.stderr.contains("out of range"),
+                "{n}: {}",
+                tail(&o.stderr)
+            );
+        }
     }
+    // A number with more digits than pacta holds exactly says so; an id
+    // may be any whole number, negative too.
+    let o = check_log(
+        &s,
+        &rules,
+        "events.jsonl",
+        paid("1", "0.1234567890123456789012345678901234"),
+        &[],
+    );
+    assert_refused_at(&o, "events.jsonl", 1, &["more than 28 significant digits"]);
+    let negative_id = "{\"at\": \"2025-03-01T10:00:00Z\", \"event\": \"paid\", \"order\": -5, \"n\": 1, \"amount\": 1}\n";
+    let o = check_log(&s, &rules, "events.jsonl", negative_id, &[]);
+    assert_no_crash(&o);
+    assert_ne!(o.code, 2, "{}", tail(&o.stderr));
     for n in ["9223372036854775807", "-9223372036854775808"] {
         let o = check_log(&s, &rules, "events.jsonl", paid(n, "1"), &[]);
         assert_eq!(o.code, 0, "{n}: {}", tail(&o.stderr));

@@ -294,17 +294,37 @@ fn typed(raw: &Raw<'_>, ty: FieldType, model: &Model) -> Result<Value, String> {
             }
         }
         FieldType::Id => match raw {
-            Raw::Json(Json::Num(n)) if is_whole(n) => Value::Str(Arc::from(*n)),
+            Raw::Json(Json::Num(n)) if is_whole(n.strip_prefix('-').unwrap_or(n)) => {
+                Value::Str(Arc::from(*n))
+            }
             _ => Value::Str(Arc::from(text.ok_or_else(bad)?)),
         },
         FieldType::Text => Value::Str(Arc::from(text.ok_or_else(bad)?)),
         FieldType::Int => {
             let n = number.ok_or_else(bad)?;
-            Value::Int(n.parse::<i64>().map_err(|_| bad())?)
+            match n.parse::<i64>() {
+                Ok(i) => Value::Int(i),
+                // Whole, but past 64 bits: say so, not "expected a whole number".
+                Err(_) if is_whole(n.strip_prefix('-').unwrap_or(n)) => {
+                    return Err(format!("the number {}, out of range", shorten(n)));
+                }
+                Err(_) => return Err(bad()),
+            }
         }
         FieldType::Number => {
             let n = number.ok_or_else(bad)?;
-            Value::Number(parse_decimal(n).ok_or_else(bad)?)
+            match parse_decimal(n) {
+                Some(d) => Value::Number(d),
+                // A number pacta cannot hold exactly (more than 28
+                // significant digits, or past its range): say so.
+                None if serde_json::from_str::<serde_json::Number>(n.trim()).is_ok() => {
+                    return Err(format!(
+                        "the number {}, which has more than 28 significant digits or is out of range",
+                        shorten(n)
+                    ));
+                }
+                None => return Err(bad()),
+            }
         }
         FieldType::Bool => match raw {
             Raw::Json(Json::Bool(b)) => Value::Bool(*b),
