@@ -259,6 +259,35 @@ fn graph_drawings() {
     insta::assert_snapshot!("istanbul_graph_mermaid", mermaid);
 }
 
+/// Claims read from a log are drawn too (design §7: an edge runs from each
+/// commitment to the claims about it), in report order, coloured by
+/// verdict.
+#[test]
+fn graph_draws_claims_from_logs() {
+    let (code, dot, err) = pacta(&[
+        "graph",
+        "tests/cases/check/claims_from_log/rules.pacta",
+        "--events",
+        "tests/cases/check/claims_from_log/events.jsonl",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    for line in [
+        "n1 [label=\"claim tests/cases/check/claims_from_log/events.jsonl:4\\ncontradicted\", shape=note",
+        "n2 [label=\"claim tests/cases/check/claims_from_log/events.jsonl:5\\nconsistent\", shape=note",
+        "n3 [label=\"claim tests/cases/check/claims_from_log/events.jsonl:6\\nconsistent\", shape=note",
+        "n0 -> n1 [label=\"claim\"]",
+        "n0 -> n2 [label=\"claim\"]",
+        "n0 -> n3 [label=\"claim\"]",
+    ] {
+        assert!(dot.contains(line), "no `{line}` in:\n{dot}");
+    }
+    // Without a log, only the rules are drawn.
+    let (code, rules_only, err) =
+        pacta(&["graph", "tests/cases/check/claims_from_log/rules.pacta"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!rules_only.contains("claim"), "{rules_only}");
+}
+
 /// The CI formats on the flagship example: annotations point at the rule
 /// lines of the violated commitment and the contradicted claim.
 #[test]

@@ -1,6 +1,7 @@
 //! Drawings of the commitment graph: Graphviz DOT and Mermaid, coloured by
 //! verdict when a check was run. Nodes and edges are listed in a fixed
-//! order (commitments by id, then claims by id), so drawings are diffable.
+//! order (commitments by id, then claims by id, then claims read from the
+//! logs by `file:line`), so drawings are diffable.
 
 use std::fmt::Write as _;
 
@@ -8,10 +9,13 @@ use petgraph::visit::EdgeRef as _;
 
 use crate::eval::{Evaluation, Verdict};
 use crate::graph::{Graph, Node};
-use crate::model::{Model, Status};
+use crate::model::{Model, Origin, Says, Status};
 
 /// What a node shows: its id, title and (after a check) its verdict word.
 struct Shown {
+    /// The commitment a claim read from a log is about (such a claim is no
+    /// node of the rules' graph: its edge is drawn from here).
+    about: Option<petgraph::graph::NodeIndex>,
     key: String,
     label: String,
     colour: Option<&'static str>,
@@ -80,6 +84,7 @@ fn nodes(
                         label,
                         colour: st.map(status_colour),
                         claim: false,
+                        about: None,
                     }
                 }
                 Node::Claim(k) => {
@@ -96,12 +101,44 @@ fn nodes(
                         label,
                         colour: v.map(verdict_colour),
                         claim: true,
+                        about: None,
                     }
                 }
             };
             Some((n, shown))
         })
         .collect();
+    // Claims read from the logs (design §7: the graph has an edge from a
+    // commitment to each claim about it), in report order. They have no
+    // node in the rules' graph: each gets an index past its nodes.
+    let commitment_node = |idx: usize| {
+        graph
+            .graph
+            .node_indices()
+            .find(|n| matches!(graph.graph.node_weight(*n), Some(Node::Commitment(i)) if *i == idx))
+    };
+    let mut next = graph.graph.node_count();
+    let claims = eval.map(|e| e.claims.as_slice()).unwrap_or_default();
+    for (rank, v) in claims.iter().enumerate() {
+        if !matches!(v.claim.origin, Origin::Log(_)) {
+            continue;
+        }
+        let about = match &v.claim.says {
+            Says::Status { commitment, .. } => commitment_node(*commitment),
+            _ => None,
+        };
+        out.push((
+            petgraph::graph::NodeIndex::new(next),
+            Shown {
+                key: format!("2{rank:010}"),
+                label: format!("claim {}\\n{}", v.claim.id, v.verdict.name()),
+                colour: Some(verdict_colour(v.verdict)),
+                claim: true,
+                about,
+            },
+        ));
+        next += 1;
+    }
     out.sort_by(|a, b| a.1.key.cmp(&b.1.key));
     out
 }
@@ -111,11 +148,15 @@ fn edges(
     order: &[(petgraph::graph::NodeIndex, Shown)],
 ) -> Vec<(usize, usize, &'static str)> {
     let pos = |n| order.iter().position(|(m, _)| *m == n);
-    let mut out: Vec<(usize, usize, &'static str)> = graph
-        .graph
-        .edge_references()
-        .filter_map(|e| Some((pos(e.source())?, pos(e.target())?, e.weight().label())))
-        .collect();
+    let mut out: Vec<(usize, usize, &'static str)> =
+        graph
+            .graph
+            .edge_references()
+            .filter_map(|e| Some((pos(e.source())?, pos(e.target())?, e.weight().label())))
+            .chain(order.iter().enumerate().filter_map(|(i, (_, s))| {
+                Some((pos(s.about?)?, i, crate::graph::Edge::Claim.label()))
+            }))
+            .collect();
     out.sort();
     out
 }
