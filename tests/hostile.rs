@@ -948,6 +948,28 @@ fn stdin_read_as_csv_without_a_time_column() {
     assert_refused_at(&o, "<stdin>", 1, &["has no `event` column"]);
 }
 
+/// A CSV header that names a column twice is refused at line 1 (which
+/// cell holds the field would be a guess); unnamed columns, as trailing
+/// commas leave, are not names.
+#[test]
+fn csv_header_with_a_column_named_twice() {
+    let s = Scratch::new("csv_dup_column");
+    let rules = s.file("rules.pacta", SHIP_RULES);
+    let log = s.file(
+        "events.csv",
+        "at,event,order,order\n2025-03-01T10:00:00Z,shipped,A,B\n",
+    );
+    let o = run(&["check", &rules, "--events", &log]);
+    assert_refused_at(&o, "events.csv", 1, &["names the column `order` twice"]);
+    let log = s.file(
+        "trailing.csv",
+        "at,event,order,,\n2025-03-01T10:00:00Z,shipped,A,,\n",
+    );
+    let o = run(&["check", &rules, "--events", &log]);
+    assert_no_crash(&o);
+    assert_eq!(o.code, 0, "{}", tail(&o.stderr));
+}
+
 /// A param given two values, and an empty field name: bad arguments.
 #[test]
 fn param_twice_and_empty_field_names() {

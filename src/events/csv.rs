@@ -244,6 +244,19 @@ impl Reader<'_> {
                 });
             }
         };
+        // A column named twice: which cell holds the field would be a guess.
+        // (Unnamed columns, as trailing commas leave, name no field.)
+        for (i, h) in headers.iter().enumerate() {
+            if !h.is_empty() && headers.iter().take(i).any(|g| g == h) {
+                return Err(RunError::Log {
+                    file: self.file.clone(),
+                    line: 1,
+                    column: None,
+                    message: format!("the CSV header names the column `{h}` twice"),
+                    help: "each column is named once in the header row".into(),
+                });
+            }
+        }
         // Every row needs a time and a kind: a header without their columns
         // is the log's error, said once at its first line (standard input
         // read as CSV because it did not start with `{` most often).
