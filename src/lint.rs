@@ -101,6 +101,32 @@ pub enum Lint {
         help: String,
     },
 
+    /// An aggregate's bound that no event is needed to reach
+    /// (`with count >= 0`): it is reached as the window opens, so a `must`
+    /// is fulfilled and a `must not` violated at once, whatever the log
+    /// says. Fix: a positive bound.
+    #[error(
+        "the bound of commitment `{id}` is reached before any event: it is {verdict} as its window opens"
+    )]
+    #[diagnostic(
+        code(pacta::lint::bound_needs_no_event),
+        severity(Warning),
+        help(
+            "give a positive bound (`with count >= 1`); a bound of {bound} decides every instance without evidence"
+        )
+    )]
+    BoundNeedsNoEvent {
+        /// The commitment.
+        id: String,
+        /// Its `must` clause.
+        #[label("`with … >= {bound}`")]
+        span: Span,
+        /// The bound.
+        bound: String,
+        /// `fulfilled` or `violated`.
+        verdict: &'static str,
+    },
+
     /// `within 0 …`: the window opens and closes at the same instant, so
     /// only an event at exactly the trigger's time counts. Fix: give a
     /// positive duration.
@@ -212,6 +238,7 @@ impl Lint {
             | Lint::TriggerNeverHappens { span, .. }
             | Lint::WindowClosesBeforeOpens { span, .. }
             | Lint::EmptyWindow { span, .. }
+            | Lint::BoundNeedsNoEvent { span, .. }
             | Lint::PartialJoin { span, .. }
             | Lint::UnusedParty { span, .. }
             | Lint::UnusedEvent { span, .. }
@@ -226,6 +253,7 @@ impl Lint {
             Lint::TriggerNeverHappens { .. } => "trigger_never_happens",
             Lint::WindowClosesBeforeOpens { .. } => "window_closes_before_opens",
             Lint::EmptyWindow { .. } => "empty_window",
+            Lint::BoundNeedsNoEvent { .. } => "bound_needs_no_event",
             Lint::PartialJoin { .. } => "partial_join",
             Lint::UnusedParty { .. } => "unused_party",
             Lint::UnusedEvent { .. } => "unused_event",
@@ -312,6 +340,22 @@ fn commitment_lints(model: &Model, idx: CommitmentIdx, c: &Commitment, out: &mut
         out.push(Lint::MustWithoutDeadline {
             id: c.id.clone(),
             span: c.spans.must,
+        });
+    }
+    if let Some(a) = c
+        .aggregate
+        .as_ref()
+        .filter(|a| a.at_least <= rust_decimal::Decimal::ZERO)
+    {
+        out.push(Lint::BoundNeedsNoEvent {
+            id: c.id.clone(),
+            span: c.spans.must,
+            bound: a.at_least.normalize().to_string(),
+            verdict: if c.prohibition {
+                "violated"
+            } else {
+                "fulfilled"
+            },
         });
     }
     if let Window::Within { duration, .. } = c.window {
