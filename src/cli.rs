@@ -462,12 +462,14 @@ fn snapshot(args: SnapshotArgs) -> Outcome {
     let text = report::snapshot::render(&run);
     let old = std::fs::read_to_string(&snap).ok();
     let write = |path: &std::path::Path| -> Option<Outcome> {
-        std::fs::write(path, text.as_bytes()).err().map(|e| {
-            input_error(
-                format!("cannot write `{}`: {e}", crate::load::display(path)),
-                "check the folder exists and is writable",
-            )
-        })
+        write_replacing(path, |w| w.write_all(text.as_bytes()))
+            .err()
+            .map(|e| {
+                input_error(
+                    format!("cannot write `{}`: {e}", crate::load::display(path)),
+                    "check the folder exists and is writable",
+                )
+            })
     };
     let mut out = String::new();
     let outcome = match old {
@@ -630,7 +632,7 @@ fn fmt(args: FmtArgs) -> Outcome {
                 if args.check {
                     let line = crate::fmt::first_changed_line(&text, &formatted).unwrap_or(1);
                     out.push_str(&format!("{name}:{line}: not formatted\n"));
-                } else if let Err(e) = std::fs::write(&f, formatted.as_bytes()) {
+                } else if let Err(e) = write_replacing(&f, |w| w.write_all(formatted.as_bytes())) {
                     return input_error(
                         format!("cannot write `{name}`: {e}"),
                         "check the file is writable",
@@ -767,6 +769,50 @@ fn graph(args: GraphArgs) -> Outcome {
     emit(&text, args.output.as_deref()).unwrap_or(Outcome::Clean)
 }
 
+/// Writes `path` whole or not at all: the bytes go to a temporary file in
+/// the same folder, which then replaces `path` (keeping its permissions).
+/// A failed write (a full disk) leaves the old file as it was, where
+/// writing in place would have left it cut short — a rule file `pacta fmt`
+/// rewrites, a reviewed snapshot, the last good report. A path that is not
+/// a regular file (`/dev/stdout`, a pipe) is written in place.
+fn write_replacing(
+    path: &std::path::Path,
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let existing = std::fs::metadata(path).ok();
+    if existing.as_ref().is_some_and(|m| !m.is_file()) {
+        let mut w = std::io::BufWriter::new(std::fs::File::create(path)?);
+        write(&mut w)?;
+        return w.flush();
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let tmp = tempfile::NamedTempFile::new_in(dir)?;
+    let mut w = std::io::BufWriter::new(tmp);
+    write(&mut w)?;
+    let tmp = w
+        .into_inner()
+        .map_err(std::io::IntoInnerError::into_error)?;
+    let permissions = match existing {
+        Some(m) => m.permissions(),
+        // A new file gets the permissions `File::create` would give it.
+        None => {
+            let probe = tempfile::Builder::new().make_in(dir, |p| {
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(p)
+            })?;
+            probe.as_file().metadata()?.permissions()
+        }
+    };
+    tmp.as_file().set_permissions(permissions)?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 /// Writes output produced by `write` to a file or standard output through a
 /// buffer; `Some` when that failed. A closed pipe is not a failure.
 fn emit_with(
@@ -774,11 +820,7 @@ fn emit_with(
     write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
 ) -> Option<Outcome> {
     let result = match output {
-        Some(path) => std::fs::File::create(path).and_then(|f| {
-            let mut w = std::io::BufWriter::new(f);
-            write(&mut w)?;
-            w.flush()
-        }),
+        Some(path) => write_replacing(path, write),
         None => {
             let mut w = std::io::BufWriter::new(std::io::stdout().lock());
             write(&mut w).and_then(|()| w.flush())
@@ -820,7 +862,7 @@ fn write_failure(e: &std::io::Error, output: Option<&std::path::Path>) -> Option
 /// Writes output to a file or standard output; `Some` when that failed.
 fn emit(text: &str, output: Option<&std::path::Path>) -> Option<Outcome> {
     if let Some(path) = output {
-        if let Err(e) = std::fs::write(path, text.as_bytes()) {
+        if let Err(e) = write_replacing(path, |w| w.write_all(text.as_bytes())) {
             return Some(input_error(
                 format!("cannot write `{}`: {e}", crate::load::display(path)),
                 "check the folder exists and is writable",

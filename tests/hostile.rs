@@ -970,6 +970,62 @@ fn csv_header_with_a_column_named_twice() {
     assert_eq!(o.code, 0, "{}", tail(&o.stderr));
 }
 
+/// `pacta fmt`, `--output` and `snapshot --accept` replace a file whole or
+/// not at all: the new bytes go to a temporary file beside it, renamed over
+/// it. The file keeps its permissions, nothing is left behind, and when
+/// the new file cannot be written (here a folder that refuses new files,
+/// as a full disk would refuse new bytes) the old one is left as it was.
+#[cfg(unix)]
+#[test]
+fn files_are_replaced_whole_or_not_at_all() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let s = Scratch::new("replace_whole");
+    let rules = s.file("rules.pacta", "party  shop\nevent shipped(order: id)\ncommitment ship { by shop must shipped(order: \"A\") }\n");
+    fs::set_permissions(&rules, fs::Permissions::from_mode(0o751)).unwrap();
+    let o = run(&["fmt", &rules]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        fs::read_to_string(&rules)
+            .unwrap()
+            .starts_with("party shop\n")
+    );
+    assert_eq!(
+        fs::metadata(&rules).unwrap().permissions().mode() & 0o777,
+        0o751
+    );
+    let log = s.file("events.jsonl", format!("{SHIP_A}\n"));
+    let report = Path::new(&rules).with_file_name("report.txt");
+    let o = run(&[
+        "check",
+        &rules,
+        "--events",
+        &log,
+        "--output",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(fs::read_to_string(&report).unwrap().contains("fulfilled"));
+    let dir = Path::new(&rules).parent().unwrap();
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["events.jsonl", "report.txt", "rules.pacta"]);
+    // A folder that takes no new file (root ignores permissions: skip).
+    fs::write(&rules, "party  shop\n").unwrap();
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o555)).unwrap();
+    let probe = dir.join("probe");
+    if fs::write(&probe, "x").is_ok() {
+        let _ = fs::remove_file(&probe);
+    } else {
+        let o = run(&["fmt", &rules]);
+        assert_refused(&o, &["cannot write"]);
+        assert_eq!(fs::read_to_string(&rules).unwrap(), "party  shop\n");
+    }
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o755)).unwrap();
+}
+
 /// A param given two values, and an empty field name: bad arguments.
 #[test]
 fn param_twice_and_empty_field_names() {
