@@ -699,6 +699,17 @@ impl<'m> Uses<'m> {
                             }
                             _ => {}
                         }
+                        // `by cutoff`: a second `by NAME` may be a deadline
+                        // naming a time param (resolving tells); the party
+                        // clause's name may be the param when it comes first.
+                        for name in c.by_names.iter().chain(
+                            c.parties
+                                .iter()
+                                .filter(|_| !c.by_names.is_empty())
+                                .map(|p| &p.debtor),
+                        ) {
+                            u.params.insert(name.name.as_str());
+                        }
                         let mut found = Vec::new();
                         for cond in [&c.after, &c.unless].into_iter().flatten() {
                             ast_cond_names(cond, &mut found);

@@ -131,8 +131,15 @@ fn fmt_is_idempotent_and_faithful_on_every_rule_file() {
         let once = match format_source(&name, &text) {
             Ok(out) => out,
             Err(f) => {
-                // Files that do not parse are returned with their diagnostics.
+                // Files that do not parse are returned with their diagnostics;
+                // a file that parses must format (`fmt` once refused every
+                // `by PARAM` deadline as "would change its meaning").
                 assert!(!f.diags.is_empty(), "{name}: an error without diagnostics");
+                assert!(
+                    pacta::syntax::parse_file(pacta::source::SourceId(0), &text).is_err(),
+                    "{name}: parses, but fmt refused it: {:?}",
+                    f.diags
+                );
                 skipped.push(name);
                 continue;
             }
@@ -319,4 +326,26 @@ fn params_of_a_between_window_are_used() {
     let (sources, diags) = linted.into_diagnostics();
     let shown = diags.render(&sources, Theme::Plain);
     assert!(shown.contains("opening"), "{shown}");
+}
+
+/// A time param named by a `by` deadline (`by cutoff`) is used: no
+/// "unused param", and the file formats with the deadline where deadlines
+/// go.
+#[test]
+fn a_by_param_deadline_is_used_and_formats() {
+    for case in ["param_by_deadline", "param_by_deadline_override"] {
+        let path = PathBuf::from(format!("tests/cases/check/{case}/rules.pacta"));
+        let linted = pacta::lint::lint_rules(std::slice::from_ref(&path)).unwrap();
+        assert!(
+            linted.lints.iter().all(|l| l.name() != "unused_param"),
+            "{case}: {:?}",
+            linted.lints.iter().map(|l| l.name()).collect::<Vec<_>>()
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
+        let out = format_source(&rel(&path), &text).unwrap();
+        assert!(
+            out.contains("    must shipped(order: \"A\")\n    by cutoff\n"),
+            "{out}"
+        );
+    }
 }

@@ -192,6 +192,16 @@ impl<'a> Locator<'a> {
         if let Some(w) = &c.window {
             out.push((self.leaf(Role::Clause, w.span()), self.window(w)));
         }
+        // `by NAME` after the party clause: a deadline that names a time
+        // param (`by cutoff`), which only resolving can tell from a party.
+        // Printed where a deadline goes; the party clause keeps its place.
+        for name in &c.by_names {
+            let start = self.keyword_before(name.span.start as usize, "by");
+            out.push((
+                Node::leaf(Role::Clause, start, name.span.end as usize),
+                format!("by {}", name.name),
+            ));
+        }
         if let Some(u) = &c.unless {
             out.push((
                 self.cond_clause("unless", u),
