@@ -919,6 +919,19 @@ fn log_given_twice() {
         other.to_str().unwrap(),
     ]);
     assert_refused(&o, &["given already"]);
+    // A hard link is the same file under another name.
+    let hard = dir.join("hard.jsonl");
+    fs::hard_link(&log, &hard).unwrap();
+    let o = run(&[
+        "check",
+        &rules,
+        "--events",
+        &log,
+        "--events",
+        hard.to_str().unwrap(),
+    ]);
+    assert_refused(&o, &["given already"]);
+    fs::remove_file(&hard).unwrap();
     // Two files with the same contents are two logs.
     let copy = s.file("copy.jsonl", format!("{SHIP_A}\n"));
     let o = run(&["check", &rules, "--events", &log, "--events", &copy]);
@@ -1024,6 +1037,37 @@ fn files_are_replaced_whole_or_not_at_all() {
         assert_eq!(fs::read_to_string(&rules).unwrap(), "party  shop\n");
     }
     fs::set_permissions(dir, fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// An empty CSV log, or one of blank lines, holds no events, as an empty
+/// JSON Lines log does: with an as-of the check runs (nothing is missing a
+/// header it never had).
+#[test]
+fn empty_csv_log_holds_no_events() {
+    let s = Scratch::new("empty_csv");
+    let rules = s.file("rules.pacta", SHIP_RULES);
+    for (name, text) in [
+        ("empty.csv", ""),
+        ("blank.csv", "\n\n"),
+        ("empty.jsonl", ""),
+    ] {
+        let log = s.file(name, text);
+        let o = run(&[
+            "check",
+            &rules,
+            "--events",
+            &log,
+            "--as-of",
+            "2025-03-01T00:00:00Z",
+        ]);
+        assert_no_crash(&o);
+        assert_eq!(o.code, 0, "{name}: {}", tail(&o.stderr));
+        assert!(
+            o.stdout.contains("0 log lines read") || o.stdout.contains("no events"),
+            "{name}: {}",
+            o.stdout
+        );
+    }
 }
 
 /// A param given two values, and an empty field name: bad arguments.

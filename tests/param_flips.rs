@@ -197,6 +197,57 @@ commitment ship {
         "2025-03-14T00:00:00Z",
     ),
     (
+        // `refund` waits on `ship`, which uses the same param: moving the
+        // param moves both, so `refund` gets no flip (moving its window
+        // alone would name a false threshold); `ship` does.
+        "shared_param",
+        "party shop
+event paid(order: id)
+event shipped(order: id)
+event refunded(order: id)
+param soon = 1 day
+commitment ship {
+    for each order
+    by shop
+    after paid(order)
+    must shipped(order)
+    within soon
+}
+commitment refund {
+    for each order
+    by shop
+    after ship is violated
+    must refunded(order)
+    within soon
+}
+",
+        r#"{"at":"2025-03-01T00:00:00Z","event":"paid","order":"A"}
+{"at":"2025-03-02T12:00:00Z","event":"refunded","order":"A"}
+"#,
+        "2025-03-05T00:00:00Z",
+    ),
+    (
+        // A shipment before the window opens: an end moved before the
+        // start would be refused by the rules, so no such flip is named.
+        "between_before_start",
+        "party shop
+event ordered(order: id)
+event shipped(order: id)
+param closing = 2025-03-12
+commitment ship {
+    for each order
+    by shop
+    after ordered(order)
+    must shipped(order)
+    between 2025-03-10 and closing
+}
+",
+        r#"{"at":"2025-03-08T09:00:00Z","event":"ordered","order":"A"}
+{"at":"2025-03-09T09:00:00Z","event":"shipped","order":"A"}
+"#,
+        "2025-03-30T00:00:00Z",
+    ),
+    (
         "aggregate_bound",
         "party shop
 event delivered(n: int)

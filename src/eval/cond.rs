@@ -169,32 +169,55 @@ pub(crate) struct Evaluated {
 }
 
 /// The evidence of the atoms that make `cond` true at `m` (`vals`, the
-/// atoms true then): one atom that became true at `m`, and of those true
-/// before, the ones the condition cannot do without — each is left out in
-/// turn and kept only if the condition is false without it. Cited in the
-/// condition's order (the report sorts evidence by time).
+/// atoms true then): of the atoms that hold and count toward the truth
+/// (outside any `not`), those the condition cannot do without. Each is left
+/// out in turn, the latest first (so that of `x or y` the one that held
+/// first is cited), and kept only if the condition is false without it;
+/// atoms under a `not` keep their real value. One atom that became true at
+/// `m` always remains, since the condition was false just before. Cited in
+/// the condition's order (the report sorts evidence by time).
 fn needed(cond: &Cond, states: &[Atom], mut vals: Vec<bool>, m: Moment) -> Vec<Evidence> {
-    // The first atom that became true at `m` stays; any other true atom is
-    // dropped when the condition holds without it, the latest first (so
-    // that of `x or y`, the one that held first is cited).
-    let last = states.iter().position(|s| s.true_from == Some(m));
+    let mut positive = Vec::new();
+    polarity(cond, true, &mut positive);
     let mut order: Vec<usize> = (0..vals.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(states.get(i).and_then(|s| s.true_from)));
+    let mut kept = vec![false; vals.len()];
     for i in order {
-        if Some(i) == last || !vals.get(i).copied().unwrap_or(false) {
+        if !positive.get(i).copied().unwrap_or(false) || !vals.get(i).copied().unwrap_or(false) {
             continue;
         }
         set(&mut vals, i, false);
         if !truth(cond, &vals, &mut 0) {
             set(&mut vals, i, true);
+            set(&mut kept, i, true);
         }
     }
+    debug_assert!(
+        states
+            .iter()
+            .zip(&kept)
+            .any(|(s, k)| *k && s.true_from == Some(m))
+            || !kept.contains(&true)
+    );
     states
         .iter()
-        .zip(&vals)
-        .filter(|(_, v)| **v)
+        .zip(&kept)
+        .filter(|(_, k)| **k)
         .filter_map(|(s, _)| s.evidence.clone())
         .collect()
+}
+
+/// Whether each atom (in [`atoms`] order) counts toward the truth of `c`
+/// (`true`) or is under a `not`.
+fn polarity(c: &Cond, positive: bool, out: &mut Vec<bool>) {
+    match c {
+        Cond::And(a, b) | Cond::Or(a, b) => {
+            polarity(a, positive, out);
+            polarity(b, positive, out);
+        }
+        Cond::Not(a) => polarity(a, !positive, out),
+        _ => out.push(positive),
+    }
 }
 
 fn set(vals: &mut [bool], i: usize, to: bool) {

@@ -68,6 +68,12 @@ pub(crate) fn flip(
     if matches!(now, Status::Inactive | Status::Expired) {
         return None;
     }
+    // Moving the param moves every use of it: when a commitment this one
+    // waits on (its trigger, `unless` or reparation source, and theirs)
+    // uses it too, moving this window alone says nothing true.
+    if upstream_uses(ctx.model, c, &param) {
+        return None;
+    }
     let instants = instants(ctx, env, c, inst);
     let moved = |ctx: &mut Ctx<'_>, window: Window| {
         let mut c = c.clone();
@@ -97,38 +103,94 @@ pub(crate) fn flip(
                         .then(|| Duration::BusinessDays(business_days_to_reach(t, x, cal, true))),
                 }
             };
-            let mut lengths: Vec<Duration> = instants.iter().filter_map(|&x| reach(x)).collect();
-            lengths.sort_by_key(|d| length_key(*d));
-            lengths.dedup();
+            // The window's far edge: an instant beyond it needs a longer
+            // window (outward), one within it a shorter one to drop out
+            // (inward). Lengths are worked out lazily, nearest first: a
+            // business-day length costs a search.
+            let edge = if before {
+                window::sub(t, duration, cal)
+            } else {
+                window::add(t, duration, cal)
+            };
+            let (outward_at, inward_at): (Vec<Timestamp>, Vec<Timestamp>) = if before {
+                (
+                    instants
+                        .iter()
+                        .rev()
+                        .filter(|&&x| x < edge)
+                        .copied()
+                        .collect(),
+                    instants
+                        .iter()
+                        .filter(|&&x| x >= edge && x <= t)
+                        .copied()
+                        .collect(),
+                )
+            } else {
+                (
+                    instants.iter().filter(|&&x| x > edge).copied().collect(),
+                    instants
+                        .iter()
+                        .rev()
+                        .filter(|&&x| x <= edge && x >= t)
+                        .copied()
+                        .collect(),
+                )
+            };
             let key0 = length_key(duration);
-            let outward = lengths
-                .iter()
-                .filter(|d| length_key(**d) > key0)
-                .take(MAX_TRIES)
-                .find_map(|&d| {
-                    let s = moved(
-                        ctx,
-                        Window::Within {
-                            duration: d,
-                            before,
-                        },
-                    );
-                    (s != now).then_some((s, ">=", d))
+            let within = |d: Duration| Window::Within {
+                duration: d,
+                before,
+            };
+            // A longer window never undoes a verdict it changes (once
+            // fulfilled, cancelled or violated by an event, a longer window
+            // keeps it): when the longest tried leaves the verdict as it
+            // is, none does, and the outward search is skipped.
+            // (For business days, a length surely long enough stands in
+            // for the exact one: a business day is at least a calendar day.)
+            let longest = outward_at.last().and_then(|&x| match duration {
+                Duration::BusinessDays(_) => {
+                    let days = if before {
+                        t.duration_since(x)
+                    } else {
+                        x.duration_since(t)
+                    }
+                    .as_secs()
+                        / 86_400;
+                    Some(Duration::BusinessDays(days.saturating_add(2)))
+                }
+                Duration::Exact(_) => reach(x),
+            });
+            let outward = longest
+                .filter(|&d| moved(ctx, within(d)) != now)
+                .and_then(|_| {
+                    let mut last = None;
+                    outward_at
+                        .iter()
+                        .filter_map(|&x| reach(x))
+                        .filter(|d| {
+                            let fresh = last != Some(*d);
+                            last = Some(*d);
+                            fresh
+                        })
+                        .take(MAX_TRIES)
+                        .find_map(|d| {
+                            let s = moved(ctx, within(d));
+                            (s != now).then_some((s, ">=", d))
+                        })
                 });
-            let inward = lengths
+            let mut last = None;
+            let inward = inward_at
                 .iter()
-                .rev()
-                .filter(|d| length_key(**d) <= key0)
+                .filter_map(|&x| reach(x))
+                .filter(|d| {
+                    let fresh = last != Some(*d);
+                    last = Some(*d);
+                    fresh
+                })
                 .take(MAX_TRIES)
-                .find_map(|&d| {
-                    let shorter = just_short_of(d)?;
-                    let s = moved(
-                        ctx,
-                        Window::Within {
-                            duration: shorter,
-                            before,
-                        },
-                    );
+                .find_map(|d| {
+                    let s = moved(ctx, within(just_short_of(d)?));
                     (s != now).then_some((s, "<", d))
                 });
             let (to, op, at) = nearest(outward, inward, |d| (length_key(d) - key0).abs())?;
@@ -153,6 +215,11 @@ pub(crate) fn flip(
                     _ => Window::By(end),
                 }
             };
+            // An end before the window's start is refused by the rules.
+            let start = match c.window {
+                Window::Between(a, _) => a,
+                _ => Timestamp::MIN,
+            };
             let outward = instants
                 .iter()
                 .filter(|&&x| x > b.at)
@@ -164,7 +231,7 @@ pub(crate) fn flip(
             let inward = instants
                 .iter()
                 .rev()
-                .filter(|&&x| x <= b.at)
+                .filter(|&&x| x <= b.at && x > start)
                 .take(MAX_TRIES)
                 .find_map(|&x| {
                     let shorter = x.checked_sub(SignedDuration::from_nanos(1)).ok()?;
@@ -187,6 +254,43 @@ pub(crate) fn flip(
         }
         Window::Open => None,
     }
+}
+
+/// True when a commitment `c` waits on — through its trigger, its
+/// `unless` or the violations that trigger it, and so on up — uses
+/// `param`.
+fn upstream_uses(model: &crate::model::Model, c: &Commitment, param: &str) -> bool {
+    let uses = |d: &Commitment| {
+        d.params.iter().any(|p| p == param)
+            || d.start_param.as_deref() == Some(param)
+            || d.aggregate.as_ref().and_then(|a| a.param.as_deref()) == Some(param)
+    };
+    let waits_on = |d: &Commitment, out: &mut Vec<usize>| {
+        match &d.trigger {
+            crate::model::Trigger::After(cond) => cond.commitments(out),
+            crate::model::Trigger::Reparation(sources) => out.extend(sources),
+            crate::model::Trigger::Immediate => {}
+        }
+        if let Some(u) = &d.unless {
+            u.commitments(out);
+        }
+    };
+    let mut todo = Vec::new();
+    waits_on(c, &mut todo);
+    let mut seen = vec![false; model.commitments.len()];
+    while let Some(i) = todo.pop() {
+        if std::mem::replace(seen.get_mut(i).unwrap_or(&mut true), true) {
+            continue;
+        }
+        let Some(d) = model.commitments.get(i) else {
+            continue;
+        };
+        if uses(d) {
+            return true;
+        }
+        waits_on(d, &mut todo);
+    }
+    false
 }
 
 /// The instants, up to the as-of, where moving a window's edge can change
@@ -307,8 +411,12 @@ fn flip_bound(
 /// The fewest business days from `t` whose window reaches `target`: a
 /// deadline at or after it, or (`back`, a look-back) a start at or before
 /// it.
+///
+/// Stepping is monotone in the number of days, so the answer is found by
+/// doubling then halving: O(log n) steps of O(n) each (counting up one by
+/// one made a far as-of cost minutes on a large log).
 fn business_days_to_reach(t: Timestamp, target: Timestamp, cal: &Calendar, back: bool) -> i64 {
-    let mut n = 0;
+    const MAX: i64 = 400_000;
     let reached = |n: i64| {
         if back {
             window::step_business_days(t, -n, cal) <= target
@@ -316,8 +424,25 @@ fn business_days_to_reach(t: Timestamp, target: Timestamp, cal: &Calendar, back:
             window::step_business_days(t, n, cal) >= target
         }
     };
-    while n < 100_000 && !reached(n) {
-        n += 1;
+    if reached(0) {
+        return 0;
     }
-    n
+    // `lo` does not reach, `hi` does.
+    let (mut lo, mut hi) = (0, 1);
+    while !reached(hi) {
+        lo = hi;
+        hi *= 2;
+        if hi > MAX {
+            return MAX;
+        }
+    }
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if reached(mid) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    hi
 }

@@ -259,12 +259,15 @@ impl Reader<'_> {
         }
         // Every row needs a time and a kind: a header without their columns
         // is the log's error, said once at its first line (standard input
-        // read as CSV because it did not start with `{` most often).
+        // read as CSV because it did not start with `{` most often). An
+        // empty log has no header at all: it holds no events, as an empty
+        // JSON Lines log does.
+        let no_header = headers.iter().all(String::is_empty);
         for (flag, name) in [
             ("--time-field", &self.opts.time_field),
             ("--kind-field", &self.opts.kind_field),
         ] {
-            if !headers.iter().any(|h| h == name) {
+            if !no_header && !headers.iter().any(|h| h == name) {
                 let shown: Vec<String> = headers.iter().take(8).map(|h| format!("`{h}`")).collect();
                 let stdin = if self.file == "<stdin>" {
                     "; standard input is read as CSV when its first character is not `{`"

@@ -162,6 +162,29 @@ impl Log {
     }
 }
 
+/// What makes two paths one file: device and inode on Unix (hard links
+/// and symbolic links included), the canonical path elsewhere.
+#[derive(PartialEq, Eq)]
+enum FileIdentity {
+    #[cfg(unix)]
+    Inode(u64, u64),
+    #[cfg(not(unix))]
+    Path(std::path::PathBuf),
+}
+
+fn file_identity(p: &Path) -> Option<FileIdentity> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        let m = std::fs::metadata(p).ok()?;
+        Some(FileIdentity::Inode(m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::canonicalize(p).ok().map(FileIdentity::Path)
+    }
+}
+
 /// Reads every log, in argument order, and merges them by time.
 pub fn read_logs(
     inputs: &[Input],
@@ -174,7 +197,7 @@ pub fn read_logs(
     let mut stdin_used = false;
     // Each log file once: the same file given twice would count every
     // event twice (`--events a.jsonl --events ./a.jsonl`).
-    let mut files: Vec<(std::path::PathBuf, String)> = Vec::new();
+    let mut files: Vec<(FileIdentity, String)> = Vec::new();
     let mut bytes_before: u64 = 0;
     for input in inputs {
         let id = sources.add_log(input.name());
@@ -202,15 +225,14 @@ pub fn read_logs(
                 }
             }
             Input::Path(p) => {
-                let same = std::fs::canonicalize(p).ok().and_then(|c| {
-                    match files.iter().find(|(f, _)| *f == c) {
+                let same =
+                    file_identity(p).and_then(|c| match files.iter().find(|(f, _)| *f == c) {
                         Some((_, name)) => Some(name.clone()),
                         None => {
                             files.push((c, input.name()));
                             None
                         }
-                    }
-                });
+                    });
                 let twice = |message: String| RunError::Input {
                     message,
                     help: "give each log once: its events would be counted twice".into(),

@@ -573,16 +573,15 @@ fn about_is_well_formed(about: &str) -> bool {
     let Some(inner) = rest.strip_prefix('[').and_then(|r| r.strip_suffix(']')) else {
         return false;
     };
-    !inner.contains(['[', ']'])
-        && inner
-            .split(',')
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-            .all(|part| {
-                part.split_once(':')
-                    .or_else(|| part.split_once('='))
-                    .is_some_and(|(k, v)| !k.trim().is_empty() && !v.trim().is_empty())
-            })
+    inner
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .all(|part| {
+            part.split_once(':')
+                .or_else(|| part.split_once('='))
+                .is_some_and(|(k, v)| !k.trim().is_empty() && !v.trim().is_empty())
+        })
 }
 
 /// `id` or `id[var: value, …]` → the commitment and its instance's
@@ -633,6 +632,35 @@ mod tests {
     use jiff::Timestamp;
 
     use super::utc_seconds;
+
+    #[test]
+    fn a_claim_about_is_well_formed_or_a_bad_line() {
+        use super::about_is_well_formed as ok;
+        for good in [
+            "ship",
+            "ship[order: A]",
+            "ship[order=A]",
+            " ship [order = A, day: 2025-03-01] ",
+            "ship[]",
+            "ship[order: A,]",
+            "ship[order: A[1]]",
+            "no_such_commitment",
+        ] {
+            assert!(ok(good), "{good}");
+        }
+        for bad in [
+            "",
+            "[x]",
+            "ship[order: A",
+            "ship[order A]",
+            "ship[: A]",
+            "ship[order:]",
+            "1ship",
+            "ship x",
+        ] {
+            assert!(!ok(bad), "{bad}");
+        }
+    }
 
     /// Where the fast reading gives an answer, it is the general parser's.
     fn same(s: &str) -> bool {
