@@ -14,13 +14,34 @@ use crate::model::{Origin, Status};
 use crate::source::LogRef;
 use crate::span::Span;
 
+/// A file path as the URI reference SARIF requires: relative paths stay
+/// relative (code-scanning tools resolve them against the checkout),
+/// absolute ones become `file://` URIs, and every byte but unreserved
+/// characters and `/` is percent-encoded (`my rules.pacta` →
+/// `my%20rules.pacta`; a `:` in a first segment would read as a scheme).
+fn uri(path: &str) -> String {
+    let path = path.replace('\\', "/");
+    let mut out = String::with_capacity(path.len() + 8);
+    if path.starts_with('/') {
+        out.push_str("file://");
+    }
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 fn rule_location(run: &Checked, span: Span, what: Option<&str>) -> Location {
     let (line, col) = run.sources.line_col(span.source, span.start);
     let loc = Location::builder().physical_location(
         PhysicalLocation::builder()
             .artifact_location(
                 ArtifactLocation::builder()
-                    .uri(run.sources.name(span.source).to_string())
+                    .uri(uri(run.sources.name(span.source)))
                     .build(),
             )
             .region(
@@ -45,7 +66,7 @@ fn log_location(run: &Checked, r: LogRef, what: &str) -> Location {
             PhysicalLocation::builder()
                 .artifact_location(
                     ArtifactLocation::builder()
-                        .uri(run.sources.log_name(r.log).to_string())
+                        .uri(uri(run.sources.log_name(r.log)))
                         .build(),
                 )
                 .region(Region::builder().start_line(i64::from(r.line)).build())
@@ -255,4 +276,25 @@ pub fn render_junit(run: &Checked, fail_on: &FailOn) -> String {
     }
     report.add_test_suite(claims);
     report.to_string().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uri;
+
+    #[test]
+    fn paths_become_uri_references() {
+        assert_eq!(
+            uri("examples/istanbul/istanbul.pacta"),
+            "examples/istanbul/istanbul.pacta"
+        );
+        assert_eq!(uri("my rules/a b.pacta"), "my%20rules/a%20b.pacta");
+        assert_eq!(uri("ru,les:a b.pacta"), "ru%2Cles%3Aa%20b.pacta");
+        assert_eq!(
+            uri("/tmp/dir #1 %x/r.pacta"),
+            "file:///tmp/dir%20%231%20%25x/r.pacta"
+        );
+        assert_eq!(uri("règles.pacta"), "r%C3%A8gles.pacta");
+        assert_eq!(uri("<stdin>"), "%3Cstdin%3E");
+    }
 }
