@@ -375,13 +375,20 @@ fn check(args: CheckArgs) -> Outcome {
                 let colour = args.output.is_none()
                     && std::io::stdout().is_terminal()
                     && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-                report::text::write_styled(&run, colour, w)?;
+                // Values from the logs reach a terminal: their control
+                // characters are shown, not obeyed.
+                let mut w = report::printable::Printable::new(w);
+                report::text::write_styled(&run, colour, &mut w)?;
                 if args.coverage {
                     w.write_all(report::text::render_coverage(&run).as_bytes())?;
                 }
-                Ok(())
+                w.finish()
             }
-            Format::Summary => report::text::write_summary(&run, &fail_on, w),
+            Format::Summary => {
+                let mut w = report::printable::Printable::new(w);
+                report::text::write_summary(&run, &fail_on, &mut w)?;
+                w.finish()
+            }
             _ => report::json::write_json(&run, args.coverage, w),
         }) {
             return o;
@@ -424,7 +431,7 @@ fn explain(args: ExplainArgs) -> Outcome {
         Err(Failure { sources, diags }) => return report_failure(&sources, &diags),
     };
     match report::explain::explain(&run, &target) {
-        Ok(text) => emit(&text, None).unwrap_or(Outcome::Clean),
+        Ok(text) => emit(&report::printable::printable(&text), None).unwrap_or(Outcome::Clean),
         Err(e) => input_error(e, "`pacta check` lists every id and instance"),
     }
 }

@@ -1070,6 +1070,48 @@ fn empty_csv_log_holds_no_events() {
     }
 }
 
+/// A hostile log's values reach the terminal of whoever reads the text
+/// report or an explanation: control characters (a window title, a screen
+/// clear, a carriage return) are shown as `\u{…}` text, never written raw.
+#[test]
+fn control_characters_from_logs_are_shown_not_obeyed() {
+    let s = Scratch::new("terminal_escapes");
+    let rules = s.file(
+        "rules.pacta",
+        "party shop\nevent shipped(order: id)\ncommitment ship { for each order by shop must shipped(order) within 1 day }\n",
+    );
+    let log = s.file(
+        "events.jsonl",
+        concat!(
+            r#"{"at": "2025-03-01T10:00:00Z", "event": "shipped", "order": "A\u001b[2J\r"}"#,
+            "\n",
+            r#"{"at": "2025-03-01T11:00:00Z", "event": "claim", "by": "shop", "about": "ship", "says": "fulfilled", "text": "evil \u001b]0;pwned\u0007 \u009b2J"}"#,
+            "\n",
+        ),
+    );
+    for args in [
+        vec!["check", &rules, "--events", &log],
+        vec!["check", &rules, "--events", &log, "--format", "summary"],
+        vec!["explain", "ship", &rules, "--events", &log],
+        vec!["explain", "events.jsonl:2", &rules, "--events", &log],
+    ] {
+        let o = run(&args);
+        assert_no_crash(&o);
+        let raw: Vec<char> = o
+            .stdout
+            .chars()
+            .filter(|c| c.is_control() && *c != '\n' && *c != '\t')
+            .collect();
+        assert!(
+            raw.is_empty(),
+            "{args:?}: raw controls {raw:?} in\n{}",
+            o.stdout
+        );
+    }
+    let o = run(&["check", &rules, "--events", &log]);
+    assert!(o.stdout.contains("A\\u{1b}[2J\\u{d}"), "{}", o.stdout);
+}
+
 /// A param given two values, and an empty field name: bad arguments.
 #[test]
 fn param_twice_and_empty_field_names() {

@@ -9,6 +9,7 @@ pub mod explain;
 pub mod graph;
 pub mod json;
 mod json_rows;
+pub mod printable;
 pub mod snapshot;
 pub mod text;
 
