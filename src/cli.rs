@@ -320,6 +320,22 @@ fn check(args: CheckArgs) -> Outcome {
         Ok(o) => o,
         Err(o) => return o,
     };
+    // Coverage is a section of the reports people read; the formats for
+    // other tools have no place for it, and dropping it silently would
+    // let a CI step believe it was checked.
+    if args.coverage && matches!(args.format, Format::Github | Format::Sarif | Format::Junit) {
+        return input_error(
+            format!(
+                "`--coverage` is not shown in `--format {}`",
+                match args.format {
+                    Format::Github => "github",
+                    Format::Sarif => "sarif",
+                    _ => "junit",
+                }
+            ),
+            "coverage is a section of the text, json, summary and markdown reports",
+        );
+    }
     if args.coverage && args.engine == EngineArg::Stream {
         return input_error(
             "`--coverage` cannot be streamed: it counts every event of every kind".into(),
@@ -387,6 +403,9 @@ fn check(args: CheckArgs) -> Outcome {
             Format::Summary => {
                 let mut w = report::printable::Printable::new(w);
                 report::text::write_summary(&run, &fail_on, &mut w)?;
+                if args.coverage {
+                    w.write_all(report::text::render_coverage(&run).as_bytes())?;
+                }
                 w.finish()
             }
             _ => report::json::write_json(&run, args.coverage, w),
@@ -403,6 +422,11 @@ fn check(args: CheckArgs) -> Outcome {
         // Written above, streamed.
         Format::Json | Format::Text | Format::Summary => String::new(),
         Format::Github => report::ci::render_github(&run),
+        Format::Markdown if args.coverage => {
+            let mut md = report::ci::render_markdown(&run);
+            md.push_str(&report::ci::render_markdown_coverage(&run));
+            md
+        }
         Format::Markdown => report::ci::render_markdown(&run),
         Format::Sarif => report::exchange::render_sarif(&run, &fail_on),
         Format::Junit => report::exchange::render_junit(&run, &fail_on),

@@ -288,6 +288,49 @@ fn graph_draws_claims_from_logs() {
     assert!(!rules_only.contains("claim"), "{rules_only}");
 }
 
+/// `--coverage` is a section of every report people read (text, json,
+/// summary, markdown); the formats for other tools have no place for it
+/// and refuse it rather than drop it silently.
+#[test]
+fn coverage_in_every_format_or_refused() {
+    let run = |format: &str| {
+        pacta(&[
+            "check",
+            "examples/istanbul/istanbul.pacta",
+            "--events",
+            "examples/istanbul/events.jsonl",
+            "--coverage",
+            "--format",
+            format,
+        ])
+    };
+    for (format, needle) in [
+        ("text", "event kinds no rule reads: `talks_held` (2 lines)"),
+        (
+            "summary",
+            "event kinds no rule reads: `talks_held` (2 lines)",
+        ),
+        (
+            "markdown",
+            "- event kinds no rule reads: `talks_held` (2 lines)",
+        ),
+        ("json", "\"talks_held\": 2"),
+    ] {
+        let (code, out, err) = run(format);
+        assert_eq!(code, 1, "{format}: {err}");
+        assert!(out.contains(needle), "{format}: no `{needle}` in\n{out}");
+    }
+    for format in ["github", "sarif", "junit"] {
+        let (code, out, err) = run(format);
+        assert_eq!(code, 2, "{format}");
+        assert!(out.is_empty(), "{format}: {out}");
+        assert!(
+            err.contains(&format!("`--coverage` is not shown in `--format {format}`")),
+            "{err}"
+        );
+    }
+}
+
 /// The CI formats on the flagship example: annotations point at the rule
 /// lines of the violated commitment and the contradicted claim.
 #[test]

@@ -232,3 +232,27 @@ pub fn render_markdown(run: &Checked) -> String {
     }
     out
 }
+
+/// The coverage section of the Markdown report (`--coverage`): the
+/// commitments nothing triggered and the event kinds no rule reads.
+pub fn render_markdown_coverage(run: &Checked) -> String {
+    let cov = super::coverage(run);
+    let mut out = String::from("\n### Coverage\n\n");
+    if cov.untriggered.is_empty() {
+        out.push_str("- every commitment was triggered\n");
+    } else {
+        let list: Vec<String> = cov.untriggered.iter().map(|c| format!("`{c}`")).collect();
+        let _ = writeln!(out, "- never triggered: {}", list.join(", "));
+    }
+    if cov.unread_kinds.is_empty() {
+        out.push_str("- every event kind in the logs is read by a rule\n");
+    } else {
+        let list: Vec<String> = cov
+            .unread_kinds
+            .iter()
+            .map(|(k, n)| format!("`{k}` ({n} line{})", if *n == 1 { "" } else { "s" }))
+            .collect();
+        let _ = writeln!(out, "- event kinds no rule reads: {}", list.join(", "));
+    }
+    out
+}
