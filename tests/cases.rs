@@ -288,6 +288,33 @@ fn graph_draws_claims_from_logs() {
     assert!(!rules_only.contains("claim"), "{rules_only}");
 }
 
+/// `explain` quotes a trigger as written, its last parenthesised group
+/// closed (a condition's span ends inside it).
+#[test]
+fn explain_quotes_a_trigger_whole() {
+    let dir = std::env::temp_dir().join(format!("pacta-explain-parens-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rules = dir.join("rules.pacta");
+    std::fs::write(
+        &rules,
+        "party a\nevent f(x: id)\nevent g(x: id)\nevent e(x: id)\ncommitment c {\n    for each x\n    by a\n    after f(x) or (g(x) and e(x))\n    must e(x)\n    within 1 day\n}\n",
+    )
+    .unwrap();
+    let log = dir.join("events.jsonl");
+    std::fs::write(
+        &log,
+        "{\"at\":\"2025-03-01T10:00:00Z\",\"event\":\"f\",\"x\":\"A\"}\n",
+    )
+    .unwrap();
+    let (code, out, err) = pacta(&["explain", "c", &rel(&rules), "--events", &rel(&log)]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("1. trigger (line 8): after f(x) or (g(x) and e(x))\n"),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// `--coverage` is a section of every report people read (text, json,
 /// summary, markdown); the formats for other tools have no place for it
 /// and refuse it rather than drop it silently.

@@ -187,7 +187,7 @@ fn explain_instance(out: &mut String, run: &Checked, ci: usize, c: &Commitment, 
             let text = c
                 .spans
                 .after
-                .map_or(String::new(), |s| run.sources.snippet(s).trim().to_string());
+                .map_or(String::new(), |s| balanced(run.sources.snippet(s).trim()));
             let _ = writeln!(out, "\n{n}. trigger (line {line}): after {text}");
             match inst.trigger {
                 Some(t) => {
@@ -582,4 +582,18 @@ fn explain_claim(out: &mut String, run: &Checked, v: &ClaimVerdict) {
             "   disputed by `{other}`: the evidence supports {side}"
         );
     }
+}
+
+/// A condition's text as written, closed: a condition's span leaves out the
+/// parentheses around its last group (`after f(x) or (g(x) and e(x))`
+/// spans up to `e(x`'s end), so the ones it opened and did not close are
+/// added back.
+fn balanced(text: &str) -> String {
+    let open = text.matches('(').count();
+    let close = text.matches(')').count();
+    let mut out = text.to_string();
+    for _ in close..open {
+        out.push(')');
+    }
+    out
 }
