@@ -11,6 +11,7 @@ mod jsonl;
 mod probe;
 mod scan;
 mod value;
+pub(crate) use value::instance_ref;
 
 pub(crate) use jsonl::{LineReader, Parsed, line_body};
 pub(crate) use probe::Probe;

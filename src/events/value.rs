@@ -556,55 +556,107 @@ fn claim(fields: &impl Fields, model: &Model, at: Timestamp) -> Result<Claim, Li
 /// commitment or instance makes the claim unverifiable (design §5), a
 /// malformed reference is a bad line.
 fn about_is_well_formed(about: &str) -> bool {
-    let about = about.trim();
-    let (id, rest) = match about.find('[') {
-        Some(i) => (about.get(..i).unwrap_or_default().trim(), about.get(i..)),
-        None => (about, None),
+    instance_ref(about).is_ok_and(|(id, _)| {
+        let mut chars = id.chars();
+        chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
+}
+
+/// `id` or `id[var: value, …]` (`=` for `:` too) → the id and the
+/// bindings as written. A value may be quoted, `"Smith, J."`, to hold a
+/// comma, a bracket or a quote (`\"`, `\\`); unquoted, it runs to the
+/// next comma. Shared by log claims' `about` and `pacta explain`'s target.
+pub(crate) fn instance_ref(text: &str) -> Result<(String, Vec<(String, String)>), String> {
+    let text = text.trim();
+    let (id, rest) = match text.find('[') {
+        Some(i) => (text.get(..i).unwrap_or_default().trim(), text.get(i..)),
+        None => (text, None),
     };
-    let mut chars = id.chars();
-    let ident = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if !ident {
-        return false;
+    if id.is_empty() {
+        return Err(format!("`{text}`: expected an id"));
     }
-    let Some(rest) = rest else { return true };
-    let Some(inner) = rest.strip_prefix('[').and_then(|r| r.strip_suffix(']')) else {
-        return false;
+    let mut bindings = Vec::new();
+    let Some(rest) = rest else {
+        return Ok((id.to_string(), bindings));
     };
-    inner
-        .split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .all(|part| {
-            part.split_once(':')
-                .or_else(|| part.split_once('='))
-                .is_some_and(|(k, v)| !k.trim().is_empty() && !v.trim().is_empty())
-        })
+    let inner = rest
+        .strip_prefix('[')
+        .and_then(|r| r.strip_suffix(']'))
+        .ok_or_else(|| format!("`{text}`: expected `id[var: value, …]`"))?;
+    let mut chars = inner.chars().peekable();
+    loop {
+        // A key, up to `:` or `=`.
+        let mut key = String::new();
+        for c in chars.by_ref() {
+            if c == ':' || c == '=' {
+                break;
+            }
+            key.push(c);
+        }
+        let key = key.trim().to_string();
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        let mut value = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            let mut closed = false;
+            while let Some(c) = chars.next() {
+                match c {
+                    '"' => {
+                        closed = true;
+                        break;
+                    }
+                    '\\' => value.extend(chars.next()),
+                    c => value.push(c),
+                }
+            }
+            if !closed {
+                return Err(format!("`{text}`: a quoted value is not closed"));
+            }
+            while chars.peek().is_some_and(|c| c.is_whitespace()) {
+                chars.next();
+            }
+            if chars.peek().is_some_and(|c| *c != ',') {
+                return Err(format!("`{text}`: expected `,` after a quoted value"));
+            }
+        } else {
+            while let Some(c) = chars.peek().copied() {
+                if c == ',' {
+                    break;
+                }
+                value.push(c);
+                chars.next();
+            }
+            value = value.trim().to_string();
+        }
+        if key.is_empty() && value.is_empty() && chars.peek().is_none() {
+            // `id[]`, or a trailing comma.
+            break;
+        }
+        if key.is_empty() || value.is_empty() {
+            return Err(format!("`{text}`: expected `var: value`"));
+        }
+        bindings.push((key, value));
+        if chars.next().is_none() {
+            break;
+        }
+    }
+    Ok((id.to_string(), bindings))
 }
 
 /// `id` or `id[var: value, …]` → the commitment and its instance's
 /// bindings (`None` bindings when they do not name an instance).
 fn parse_about(about: &str, model: &Model) -> Option<(usize, Option<Vec<Value>>)> {
-    let about = about.trim();
-    let (id, rest) = match about.find('[') {
-        Some(i) => (about.get(..i)?.trim(), about.get(i..)),
-        None => (about, None),
-    };
-    let idx = model.commitment(id)?;
+    let (id, parts) = instance_ref(about).ok()?;
+    let idx = model.commitment(&id)?;
     let c = model.commitments.get(idx)?;
-    let inner = match rest {
-        None => "",
-        Some(r) => r.strip_prefix('[')?.strip_suffix(']')?,
-    };
     let mut values: Vec<Option<Value>> = vec![None; c.vars.len()];
-    for part in inner.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let Some((k, v)) = part.split_once(':').or_else(|| part.split_once('=')) else {
-            return Some((idx, None));
-        };
-        let v = v.trim().trim_matches('"');
-        let Some(i) = c.vars.iter().position(|var| var.name == k.trim()) else {
+    for (k, v) in &parts {
+        let Some(i) = c.vars.iter().position(|var| var.name == *k) else {
             return Some((idx, None));
         };
         let Some(var) = c.vars.get(i) else {
@@ -632,6 +684,32 @@ mod tests {
     use jiff::Timestamp;
 
     use super::utc_seconds;
+
+    #[test]
+    fn an_instance_reference_reads_quoted_values() {
+        use super::instance_ref;
+        let pairs = |s: &str| instance_ref(s).unwrap().1;
+        let kv = |k: &str, v: &str| (k.to_string(), v.to_string());
+        assert_eq!(pairs("ship[order: A]"), [kv("order", "A")]);
+        assert_eq!(
+            pairs("ship[order=\"Smith, J.\"]"),
+            [kv("order", "Smith, J.")]
+        );
+        assert_eq!(
+            pairs("ship[order: \"a \\\"b\\\" [c]\", day: 2025-03-01T10:00]"),
+            [kv("order", "a \"b\" [c]"), kv("day", "2025-03-01T10:00")]
+        );
+        assert_eq!(pairs("ship[order: A[1]]"), [kv("order", "A[1]")]);
+        assert_eq!(pairs("ship"), []);
+        for bad in [
+            "ship[order: \"open]",
+            "ship[order: \"a\" b]",
+            "[x]",
+            "ship[order]",
+        ] {
+            assert!(instance_ref(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn a_claim_about_is_well_formed_or_a_bad_line() {

@@ -24,32 +24,8 @@ pub struct Target {
 impl Target {
     /// Parses `id`, `id[var=value]` or `id[var: value, …]`.
     pub fn parse(s: &str) -> Result<Target, String> {
-        let s = s.trim();
-        let (id, rest) = match s.find('[') {
-            Some(i) => (s.get(..i).unwrap_or(""), s.get(i..)),
-            None => (s, None),
-        };
-        let mut bindings = Vec::new();
-        if let Some(rest) = rest {
-            let inner = rest
-                .strip_prefix('[')
-                .and_then(|r| r.strip_suffix(']'))
-                .ok_or_else(|| format!("`{s}`: expected `id[var=value, …]`"))?;
-            for part in inner.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-                let (k, v) = part
-                    .split_once('=')
-                    .or_else(|| part.split_once(':'))
-                    .ok_or_else(|| format!("`{part}`: expected `var=value`"))?;
-                bindings.push((k.trim().to_string(), v.trim().trim_matches('"').to_string()));
-            }
-        }
-        if id.is_empty() {
-            return Err(format!("`{s}`: expected a commitment or claim id"));
-        }
-        Ok(Target {
-            id: id.to_string(),
-            bindings,
-        })
+        let (id, bindings) = crate::events::instance_ref(s)?;
+        Ok(Target { id, bindings })
     }
 }
 
