@@ -164,30 +164,14 @@ pub(crate) fn flip(
             let outward = longest
                 .filter(|&d| moved(ctx, within(d)) != now)
                 .and_then(|_| {
-                    let mut last = None;
-                    outward_at
-                        .iter()
-                        .filter_map(|&x| reach(x))
-                        .filter(|d| {
-                            let fresh = last != Some(*d);
-                            last = Some(*d);
-                            fresh
-                        })
+                    distinct(outward_at.iter().filter_map(|&x| reach(x)))
                         .take(MAX_TRIES)
                         .find_map(|d| {
                             let s = moved(ctx, within(d));
                             (s != now).then_some((s, ">=", d))
                         })
                 });
-            let mut last = None;
-            let inward = inward_at
-                .iter()
-                .filter_map(|&x| reach(x))
-                .filter(|d| {
-                    let fresh = last != Some(*d);
-                    last = Some(*d);
-                    fresh
-                })
+            let inward = distinct(inward_at.iter().filter_map(|&x| reach(x)))
                 .take(MAX_TRIES)
                 .find_map(|d| {
                     let s = moved(ctx, within(just_short_of(d)?));
@@ -314,6 +298,17 @@ fn instants(ctx: &mut Ctx<'_>, env: &Env<'_>, c: &Commitment, inst: &Instance) -
     out.sort();
     out.dedup();
     out
+}
+
+/// `lengths` without the repeats of the one before (instants close together
+/// can need the same length: it is tried once).
+fn distinct(lengths: impl Iterator<Item = Duration>) -> impl Iterator<Item = Duration> {
+    let mut last = None;
+    lengths.filter(move |d| {
+        let fresh = last != Some(*d);
+        last = Some(*d);
+        fresh
+    })
 }
 
 /// A length's place in order: nanoseconds, or a number of business days
