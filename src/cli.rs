@@ -820,26 +820,22 @@ fn write_replacing(
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => std::path::Path::new("."),
     };
-    let tmp = tempfile::NamedTempFile::new_in(dir)?;
+    // Opened as `File::create` opens a new file, so a new target gets the
+    // permissions it would have had; a replaced one keeps its own.
+    let tmp = tempfile::Builder::new().make_in(dir, |p| {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(p)
+    })?;
+    if let Some(m) = existing {
+        tmp.as_file().set_permissions(m.permissions())?;
+    }
     let mut w = std::io::BufWriter::new(tmp);
     write(&mut w)?;
     let tmp = w
         .into_inner()
         .map_err(std::io::IntoInnerError::into_error)?;
-    let permissions = match existing {
-        Some(m) => m.permissions(),
-        // A new file gets the permissions `File::create` would give it.
-        None => {
-            let probe = tempfile::Builder::new().make_in(dir, |p| {
-                std::fs::OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .open(p)
-            })?;
-            probe.as_file().metadata()?.permissions()
-        }
-    };
-    tmp.as_file().set_permissions(permissions)?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }

@@ -905,36 +905,20 @@ fn log_given_twice() {
     let s = Scratch::new("log_twice");
     let rules = s.file("rules.pacta", SHIP_RULES);
     let log = s.file("events.jsonl", format!("{SHIP_A}\n"));
-    let o = run(&["check", &rules, "--events", &log, "--events", &log]);
-    assert_refused(&o, &["is given twice", "give each log once"]);
+    let with = |other: &str| run(&["check", &rules, "--events", &log, "--events", other]);
+    assert_refused(&with(&log), &["is given twice", "give each log once"]);
     // The same file by another path.
     let dir = Path::new(&log).parent().unwrap();
     let other = dir.join(".").join("events.jsonl");
-    let o = run(&[
-        "check",
-        &rules,
-        "--events",
-        &log,
-        "--events",
-        other.to_str().unwrap(),
-    ]);
-    assert_refused(&o, &["given already"]);
+    assert_refused(&with(other.to_str().unwrap()), &["given already"]);
     // A hard link is the same file under another name.
     let hard = dir.join("hard.jsonl");
     fs::hard_link(&log, &hard).unwrap();
-    let o = run(&[
-        "check",
-        &rules,
-        "--events",
-        &log,
-        "--events",
-        hard.to_str().unwrap(),
-    ]);
-    assert_refused(&o, &["given already"]);
+    assert_refused(&with(hard.to_str().unwrap()), &["given already"]);
     fs::remove_file(&hard).unwrap();
     // Two files with the same contents are two logs.
     let copy = s.file("copy.jsonl", format!("{SHIP_A}\n"));
-    let o = run(&["check", &rules, "--events", &log, "--events", &copy]);
+    let o = with(&copy);
     assert_no_crash(&o);
     assert_ne!(o.code, 2, "{}", o.stderr);
 }

@@ -343,6 +343,16 @@ fn sides(flip: &Value) -> (String, String) {
     }
 }
 
+/// A case's rule file and log, written under `dir/name`.
+fn write_case(dir: &Path, name: &str, rules: &str, log: &str) -> (PathBuf, PathBuf) {
+    let d = dir.join(name);
+    std::fs::create_dir_all(&d).unwrap();
+    let (r, l) = (d.join("rules.pacta"), d.join("events.jsonl"));
+    std::fs::write(&r, rules).unwrap();
+    std::fs::write(&l, log).unwrap();
+    (r, l)
+}
+
 fn check_flips(name: &str, rules: &Path, log: &Path, as_of: &str) -> usize {
     let report = run(rules, log, as_of, None);
     let mut checked = 0;
@@ -373,11 +383,7 @@ fn every_flip_holds_when_the_param_is_moved_to_it() {
     let dir = std::env::temp_dir().join(format!("pacta-flips-{}", std::process::id()));
     let mut total = 0;
     for (name, rules, log, as_of) in CASES {
-        let d = dir.join(name);
-        std::fs::create_dir_all(&d).unwrap();
-        let (r, l): (PathBuf, PathBuf) = (d.join("rules.pacta"), d.join("events.jsonl"));
-        std::fs::write(&r, rules).unwrap();
-        std::fs::write(&l, log).unwrap();
+        let (r, l) = write_case(&dir, name, rules, log);
         let n = check_flips(name, &r, &l, as_of);
         assert!(n > 0, "{name}: no flip to check");
         total += n;
@@ -400,11 +406,7 @@ fn the_flips_the_cases_give() {
     let dir = std::env::temp_dir().join(format!("pacta-flips-list-{}", std::process::id()));
     let mut got = Vec::new();
     for (name, rules, log, as_of) in CASES {
-        let d = dir.join(name);
-        std::fs::create_dir_all(&d).unwrap();
-        let (r, l) = (d.join("rules.pacta"), d.join("events.jsonl"));
-        std::fs::write(&r, rules).unwrap();
-        std::fs::write(&l, log).unwrap();
+        let (r, l) = write_case(&dir, name, rules, log);
         let report = run(&r, &l, as_of, None);
         for inst in report["commitments"].as_array().unwrap() {
             let b: Vec<String> = inst["bindings"]
